@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, String
+from sqlmodel import Field, SQLModel
+
+from forum.db import UTCDateTime, utcnow
+from forum.types import Role
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_column=Column(String(254), nullable=False, unique=True))
+    name: str = Field(sa_column=Column(String(40), nullable=False))
+    # Display names are unique whatever their case: /u/Ana and /u/ana are one person.
+    name_key: str = Field(sa_column=Column(String(40), nullable=False, unique=True))
+    password_hash: str = Field(sa_column=Column(String(255), nullable=False))
+    role: str = Field(default=Role.MEMBER, sa_column=Column(String(16), nullable=False))
+    # Accounts an operator creates skip new-account pre-moderation.
+    trusted: bool = Field(default=False, nullable=False)
+    bio: str = Field(default="", sa_column=Column(String(2000), nullable=False, server_default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in {Role.MODERATOR, Role.ADMIN}
+
+
+class UserSession(SQLModel, table=True):
+    __tablename__ = "user_session"
+
+    # sha256 of the token in the cookie: a leaked table does not log anyone in.
+    id: str = Field(sa_column=Column(String(64), primary_key=True))
+    user_id: int = Field(foreign_key="user_account.id", index=True, nullable=False, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    user_id: int = Field(foreign_key="user_account.id", index=True, nullable=False, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

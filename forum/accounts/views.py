@@ -1,0 +1,104 @@
+"""Register, log in, log out, profiles."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from sqlalchemy import select
+
+from forum import ratelimit
+from forum.accounts.auth import browser, log_in_browser, log_out_browser
+from forum.accounts.models import User
+from forum.accounts.services import authenticate, end_session, register, start_session
+from forum.boards.queries import threads_by_author
+from forum.comments.queries import comments_by_author
+from forum.errors import ForumError, NotFound
+from forum.moderation.services import record_event
+from forum.templating import render
+from forum.web import client_key, page, redirect
+
+
+def _safe_next(value: object) -> str:
+    """Only same-site paths: never an open redirect to another host."""
+    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    parts = urlsplit(value)
+    return value if not parts.scheme and not parts.netloc else "/"
+
+
+def _field(form: FormData | None, name: str) -> str:
+    value = form.get(name) if form is not None else None
+    return value if isinstance(value, str) else ""
+
+
+@page
+def login_page(request: Request, form: FormData | None) -> Response:
+    next_url = _safe_next(request.query_params.get("next") if form is None else form.get("next"))
+    if form is None:
+        if request.state.viewer is not None:
+            return redirect(next_url)
+        return render(request, "accounts/login.html", {"next_url": next_url, "email": ""})
+    email, password = _field(form, "email"), _field(form, "password")
+    app = request.app.state
+    try:
+        app.rate_limiter.hit(ratelimit.LOGIN, client_key(request))
+        app.rate_limiter.hit(ratelimit.LOGIN, "email:" + email.strip().lower())
+    except ForumError as exc:
+        return render(request, "accounts/login.html", {"next_url": next_url, "email": email, "error": exc.message}, status_code=exc.status_code)
+    with app.db.write() as session:
+        user = authenticate(session, email=email, password=password)
+        if user is None:
+            record_event(session, actor_id=None, action="account.login_failed", target_type="user", data={"email": email.strip().lower()[:254]})
+            error = "That email and password do not match an account."
+        else:
+            token = start_session(session, user=user)
+            record_event(session, actor_id=user.id, action="account.login", target_type="user", target_id=user.id)
+    if user is None:
+        return render(request, "accounts/login.html", {"next_url": next_url, "email": email, "error": error}, status_code=400)
+    log_in_browser(request, token)
+    return redirect(next_url, request)
+
+
+@page
+def register_page(request: Request, form: FormData | None) -> Response:
+    if form is None:
+        return render(request, "accounts/register.html", {"email": "", "name": ""})
+    email, name, password = _field(form, "email"), _field(form, "name"), _field(form, "password")
+    app = request.app.state
+    try:
+        app.rate_limiter.hit(ratelimit.REGISTER, client_key(request))
+        with app.db.write() as session:
+            user = register(session, email=email, name=name, password=password)
+            token = start_session(session, user=user)
+    except ForumError as exc:
+        return render(request, "accounts/register.html", {"email": email, "name": name, "error": exc.message}, status_code=exc.status_code)
+    log_in_browser(request, token)
+    return redirect("/", request)
+
+
+@page
+def logout_page(request: Request, form: FormData | None) -> Response:
+    if form is None:
+        return render(request, "accounts/logout.html")
+    token = browser(request).token
+    if token:
+        with request.app.state.db.write() as session:
+            end_session(session, token=token)
+    log_out_browser(request)
+    return redirect("/", request)
+
+
+@page
+def profile_page(request: Request, form: FormData | None) -> Response:
+    name = request.path_params["name"]
+    viewer = request.state.viewer
+    with request.app.state.db.read() as session:
+        user = session.scalar(select(User).where(User.name_key == name.lower()))
+        if user is None:
+            raise NotFound("There is no member by that name.")
+        threads = threads_by_author(session, viewer, user.id)  # type: ignore[arg-type]
+        comments = comments_by_author(session, viewer, user.id)  # type: ignore[arg-type]
+    return render(request, "accounts/profile.html", {"user": user, "threads": threads, "comments": comments})

@@ -1,0 +1,102 @@
+"""Thread writes, and the one place board and thread counters are recomputed."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, or_, select, update
+from sqlmodel import Session
+
+from forum.accounts.models import User
+from forum.accounts.permissions import can_start_thread
+from forum.boards.models import Board, Thread, ThreadListing
+from forum.boards.queries import get_board
+from forum.comments.models import Comment
+from forum.db import utcnow
+from forum.errors import PermissionDenied
+from forum.text import clean_body, clean_title, render_markdown, slugify
+from forum.types import Status
+
+
+def create_thread(
+    session: Session,
+    *,
+    author: User | None,
+    board_slug: str,
+    title: str,
+    body: str,
+    article_id: int | None = None,
+    system: bool = False,
+) -> Thread:
+    """Start a thread; `system` is for imports and demo content, which have no member author."""
+    if not system and not can_start_thread(author):
+        raise PermissionDenied("Log in to start a thread.")
+    board = get_board(session, board_slug)
+    title = clean_title(title)
+    body = clean_body(body)
+    now = utcnow()
+    thread = Thread(
+        board_id=board.id,  # type: ignore[arg-type]
+        title=title,
+        slug=slugify(title),
+        body_md=body,
+        body_html=render_markdown(body),
+        author_id=author.id if author else None,
+        article_id=article_id,
+        status=Status.PUBLISHED,
+        created_at=now,
+        last_activity_at=now,
+    )
+    session.add(thread)
+    session.flush()
+    synchronize_board(session, board_id=board.id)  # type: ignore[arg-type]
+    return thread
+
+
+def synchronize_thread(session: Session, *, thread_id: int) -> None:
+    """Recompute a thread's counters from its comments and bump its revision.
+
+    Called after every write that touches a thread or its comments; nothing
+    else changes comment_count, last_activity_at or revision.
+    """
+    published = (
+        select(func.count(Comment.id), func.max(Comment.created_at))
+        .where(Comment.thread_id == thread_id, Comment.status == Status.PUBLISHED)
+    )
+    count, latest = session.execute(published).one()
+    thread = session.get(Thread, thread_id)
+    if thread is None:
+        return
+    thread.comment_count = count
+    thread.last_activity_at = max(filter(None, [thread.created_at, latest]))
+    thread.revision = (thread.revision or 0) + 1
+    session.flush()
+    synchronize_board(session, board_id=thread.board_id)
+    listed_on = session.scalars(select(ThreadListing.board_id).where(ThreadListing.thread_id == thread_id))
+    for board_id in listed_on:
+        synchronize_board(session, board_id=board_id)
+
+
+def synchronize_board(session: Session, *, board_id: int) -> None:
+    listed = select(ThreadListing.thread_id).where(ThreadListing.board_id == board_id)
+    count, latest = session.execute(
+        select(func.count(Thread.id), func.max(Thread.last_activity_at)).where(
+            or_(Thread.board_id == board_id, Thread.id.in_(listed)),  # type: ignore[union-attr]
+            Thread.status == Status.PUBLISHED,
+        )
+    ).one()
+    session.execute(
+        update(Board).where(Board.id == board_id).values(thread_count=count, last_activity_at=latest)
+    )
+
+
+def touch_thread(session: Session, *, thread_id: int) -> None:
+    """Bump the revision alone (the thread's own text or flags changed)."""
+    session.execute(update(Thread).where(Thread.id == thread_id).values(revision=Thread.revision + 1))
+
+
+def list_thread_on(session: Session, *, thread: Thread, board: Board) -> bool:
+    if board.id == thread.board_id or session.get(ThreadListing, (thread.id, board.id)):
+        return False
+    session.add(ThreadListing(thread_id=thread.id, board_id=board.id))  # type: ignore[arg-type]
+    session.flush()
+    synchronize_board(session, board_id=board.id)  # type: ignore[arg-type]
+    return True

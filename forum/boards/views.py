@@ -1,0 +1,115 @@
+"""The boards, a board's threads, a thread's page, starting a thread, search."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+
+from forum import ratelimit
+from forum.accounts.models import User
+from forum.accounts.permissions import can_comment, can_moderate
+from forum.boards.queries import ThreadView, board_threads, get_board, get_thread_view, list_boards, search_threads
+from forum.boards.services import create_thread
+from forum.comments.queries import thread_comments
+from forum.comments.render import render_tree
+from forum.errors import ForumError, InvalidInput
+from forum.templating import render
+from forum.web import page, redirect
+
+
+@page
+def home_page(request: Request, form: FormData | None) -> Response:
+    with request.app.state.db.read() as session:
+        boards = list_boards(session)
+    return render(request, "boards/index.html", {"boards": boards})
+
+
+@page
+def board_page(request: Request, form: FormData | None) -> Response:
+    viewer = request.state.viewer
+    cursor = request.query_params.get("cursor")
+    with request.app.state.db.read() as session:
+        board = get_board(session, request.path_params["slug"])
+        threads = board_threads(session, viewer, board, cursor=cursor)
+    return render(request, "boards/board.html", {"board": board, "page": threads})
+
+
+@page
+def new_thread_page(request: Request, form: FormData | None) -> Response:
+    viewer: User | None = request.state.viewer
+    slug = request.path_params["slug"]
+    if viewer is None:
+        return redirect(f"/login?next=/b/{slug}/new")
+    app = request.app.state
+    with app.db.read() as session:
+        board = get_board(session, slug)
+    if form is None:
+        return render(request, "threads/new.html", {"board": board, "draft": {"title": "", "body": ""}})
+    title, body = form.get("title"), form.get("body")
+    draft = {"title": title if isinstance(title, str) else "", "body": body if isinstance(body, str) else ""}
+    try:
+        app.rate_limiter.hit(ratelimit.THREAD, f"user:{viewer.id}")
+        with app.db.write() as session:
+            thread = create_thread(session, author=viewer, board_slug=slug, title=draft["title"], body=draft["body"])
+    except ForumError as exc:
+        return render(request, "threads/new.html", {"board": board, "draft": draft, "error": exc.message}, status_code=exc.status_code)
+    return redirect(f"/t/{thread.id}/{thread.slug}")
+
+
+def comments_html(request: Request, view: ThreadView, viewer: User | None) -> Markup:
+    """The rendered comment tree: from the page cache for readers, fresh for moderators."""
+    app = request.app.state
+    thread = view.thread
+    moderator = can_moderate(viewer, thread)
+    if not moderator:
+        cached = app.page_cache.get(thread.id, thread.revision)
+        if cached is not None:
+            return cached
+    with app.db.read() as session:
+        comments = thread_comments(session, viewer, thread.id, public_only=not moderator)  # type: ignore[arg-type]
+    html = render_tree(app.templates, comments, moderator_view=moderator)
+    if not moderator:
+        app.page_cache.put(thread.id, thread.revision, html)
+    return html
+
+
+def render_thread(
+    request: Request, thread_id: int, *, draft: str = "", error: str | None = None, status_code: int = 200
+) -> Response:
+    viewer: User | None = request.state.viewer
+    with request.app.state.db.read() as session:
+        view = get_thread_view(session, viewer, thread_id)
+    return render(
+        request,
+        "threads/thread.html",
+        {
+            "view": view,
+            "comments_html": comments_html(request, view, viewer),
+            "can_comment": can_comment(viewer, view.thread),
+            "parent": None,
+            "draft": draft,
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
+@page
+def thread_page(request: Request, form: FormData | None) -> Response:
+    return render_thread(request, request.path_params["thread_id"])
+
+
+@page
+def search_page(request: Request, form: FormData | None) -> Response:
+    query = request.query_params.get("q", "").strip()
+    results: list = []
+    error = None
+    if query:
+        try:
+            with request.app.state.db.read() as session:
+                results = search_threads(session, request.state.viewer, query)
+        except InvalidInput as exc:
+            error = exc.message
+    return render(request, "search/results.html", {"query": query, "results": results, "error": error})

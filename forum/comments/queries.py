@@ -1,0 +1,118 @@
+"""Reads for comments. Every read takes the viewer; hidden things stay hidden."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlmodel import Session
+
+from forum.accounts.models import User
+from forum.accounts.permissions import can_moderate, can_view_comment
+from forum.comments.models import Comment, CommentRevision
+from forum.errors import NotFound
+from forum.types import Status
+
+# Statuses every reader sees: removed comments appear as placeholders.
+PUBLIC_STATUSES = (Status.PUBLISHED, Status.REMOVED)
+
+
+@dataclass(frozen=True, slots=True)
+class CommentView:
+    id: int
+    thread_id: int
+    parent_id: int | None
+    author_id: int | None
+    author_name: str | None
+    body_html: str
+    status: str
+    created_at: datetime
+    edited_at: datetime | None
+
+    @property
+    def is_removed(self) -> bool:
+        return self.status == Status.REMOVED
+
+
+def _visible(viewer: User | None):  # type: ignore[no-untyped-def]
+    if can_moderate(viewer):
+        return Comment.status.in_(list(Status))  # type: ignore[attr-defined]
+    clause = Comment.status.in_(PUBLIC_STATUSES)  # type: ignore[attr-defined]
+    if viewer is not None:
+        clause = or_(clause, and_(Comment.status == Status.HELD, Comment.author_id == viewer.id))
+    return clause
+
+
+def _view(comment: Comment, author_name: str | None) -> CommentView:
+    removed = comment.status == Status.REMOVED
+    return CommentView(
+        id=comment.id,  # type: ignore[arg-type]
+        thread_id=comment.thread_id,
+        parent_id=comment.parent_id,
+        author_id=None if removed else comment.author_id,
+        author_name=None if removed else author_name,
+        body_html="" if removed else comment.body_html,
+        status=comment.status,
+        created_at=comment.created_at,
+        edited_at=comment.edited_at,
+    )
+
+
+def thread_comments(
+    session: Session,
+    viewer: User | None,
+    thread_id: int,
+    *,
+    after: int = 0,
+    limit: int | None = None,
+    public_only: bool = False,
+) -> list[CommentView]:
+    """Comments of a thread in id order, with their authors' names, in one query."""
+    query = (
+        select(Comment, User.name)
+        .outerjoin(User, User.id == Comment.author_id)
+        .where(Comment.thread_id == thread_id, Comment.id > after)
+        .where(Comment.status.in_(PUBLIC_STATUSES) if public_only else _visible(viewer))  # type: ignore[attr-defined]
+        .order_by(Comment.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [_view(c, name) for c, name in session.execute(query)]
+
+
+def get_comment(session: Session, viewer: User | None, comment_id: int) -> Comment:
+    comment = session.get(Comment, comment_id)
+    if comment is None or not can_view_comment(viewer, comment):
+        raise NotFound("That comment does not exist, or is not visible to you.")
+    return comment
+
+
+def get_comment_view(session: Session, viewer: User | None, comment_id: int) -> CommentView:
+    comment = get_comment(session, viewer, comment_id)
+    name = session.scalar(select(User.name).where(User.id == comment.author_id)) if comment.author_id else None
+    return _view(comment, name)
+
+
+def comment_history(session: Session, comment_id: int) -> list[CommentRevision]:
+    return list(
+        session.scalars(
+            select(CommentRevision).where(CommentRevision.comment_id == comment_id).order_by(CommentRevision.id.desc())  # type: ignore[union-attr]
+        )
+    )
+
+
+def comments_by_author(session: Session, viewer: User | None, author_id: int, *, limit: int = 20) -> list[CommentView]:
+    from forum.boards.models import Thread
+    from forum.boards.queries import visible_thread_clause
+
+    rows = session.execute(
+        select(Comment, User.name)
+        .join(Thread, Thread.id == Comment.thread_id)
+        .outerjoin(User, User.id == Comment.author_id)
+        .where(Comment.author_id == author_id, Comment.status != Status.REMOVED)
+        .where(_visible(viewer), visible_thread_clause(viewer))
+        .order_by(Comment.id.desc())
+        .limit(limit)
+    ).all()
+    return [_view(c, n) for c, n in rows]

@@ -1,0 +1,43 @@
+"""API shapes for comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import SQLModel
+
+from forum.comments.queries import CommentView
+from forum.templating import iso
+
+
+class CommentCreate(SQLModel):
+    body: str
+    parent_id: int | None = None
+
+
+class CommentPublic(SQLModel):
+    id: int
+    thread_id: int
+    parent_id: int | None
+    author: str | None
+    body_html: str
+    created_at: str
+    edited_at: str | None
+    status: str
+
+
+class CommentList(SQLModel):
+    comments: list[CommentPublic]
+
+
+def comment_public(comment: CommentView) -> dict[str, Any]:
+    return {
+        "id": comment.id,
+        "thread_id": comment.thread_id,
+        "parent_id": comment.parent_id,
+        "author": comment.author_name,
+        "body_html": comment.body_html,
+        "created_at": iso(comment.created_at),
+        "edited_at": iso(comment.edited_at) or None,
+        "status": comment.status,
+    }

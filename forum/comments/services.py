@@ -1,0 +1,109 @@
+"""Comment writes: post, edit, delete. The page, the API and the socket all call these."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from forum.accounts.models import User
+from forum.accounts.permissions import can_comment, can_delete_comment, can_edit_comment, can_view_thread
+from forum.boards.models import Thread
+from forum.boards.services import synchronize_thread
+from forum.comments.models import Comment, CommentRevision
+from forum.db import utcnow
+from forum.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from forum.moderation.services import record_event
+from forum.text import clean_body, render_markdown
+from forum.types import Status
+
+
+def _lock_thread(session: Session, thread_id: int) -> Thread | None:
+    """Load the thread holding its row lock until commit.
+
+    Comment ids must become visible in id order within a thread, or a client
+    resuming "after id 11" never sees a concurrently committed 10. Holding the
+    thread's row lock while inserting serialises a thread's writers on
+    PostgreSQL; SQLite has one writer at a time anyway (BEGIN IMMEDIATE).
+    """
+    return session.scalar(
+        select(Thread).where(Thread.id == thread_id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+def create_comment(
+    session: Session,
+    *,
+    author: User | None,
+    thread_id: int,
+    body: str,
+    parent_id: int | None = None,
+) -> Comment:
+    if author is None:
+        raise NotAuthenticated("Log in to comment.")
+    body = clean_body(body, what="comment")
+    thread = _lock_thread(session, thread_id)
+    if thread is None or not can_view_thread(author, thread):
+        raise NotFound("That thread does not exist, or is not visible to you.")
+    if not can_comment(author, thread):
+        raise PermissionDenied("This thread is locked; no new comments can be added.")
+    if parent_id is not None:
+        parent = session.get(Comment, parent_id)
+        if parent is None or parent.thread_id != thread.id or parent.status in {Status.HIDDEN, Status.HELD}:
+            raise InvalidInput("The comment you are replying to is not in this thread.", field="parent_id")
+    comment = Comment(
+        thread_id=thread.id,  # type: ignore[arg-type]
+        parent_id=parent_id,
+        author_id=author.id,
+        body_md=body,
+        body_html=render_markdown(body),
+        status=Status.PUBLISHED,
+        created_at=utcnow(),
+    )
+    session.add(comment)
+    session.flush()
+    synchronize_thread(session, thread_id=thread.id)  # type: ignore[arg-type]
+    return comment
+
+
+def _editable(session: Session, *, actor: User | None, comment_id: int) -> tuple[Comment, Thread]:
+    if actor is None:
+        raise NotAuthenticated("Log in first.")
+    comment = session.get(Comment, comment_id)
+    thread = session.get(Thread, comment.thread_id) if comment else None
+    if comment is None or thread is None or not can_view_thread(actor, thread):
+        raise NotFound("That comment does not exist, or is not visible to you.")
+    if comment.status == Status.REMOVED:
+        raise NotFound("That comment was removed.")
+    return comment, thread
+
+
+def edit_comment(session: Session, *, editor: User | None, comment_id: int, body: str) -> bool:
+    """Replace a comment's text, keeping the old text in its history. True if it changed."""
+    comment, thread = _editable(session, actor=editor, comment_id=comment_id)
+    if not can_edit_comment(editor, comment, thread):
+        raise PermissionDenied("Only the author can edit this comment.")
+    body = clean_body(body, what="comment")
+    if body == comment.body_md:
+        return False
+    session.add(CommentRevision(comment_id=comment.id, editor_id=editor.id, body_md=comment.body_md))  # type: ignore[union-attr, arg-type]
+    comment.body_md = body
+    comment.body_html = render_markdown(body)
+    comment.edited_at = utcnow()
+    if editor.id != comment.author_id:  # type: ignore[union-attr]
+        record_event(session, actor_id=editor.id, action="comment.edited", target_type="comment", target_id=comment.id)  # type: ignore[union-attr]
+    session.flush()
+    synchronize_thread(session, thread_id=thread.id)  # type: ignore[arg-type]
+    return True
+
+
+def delete_comment(session: Session, *, actor: User | None, comment_id: int) -> bool:
+    """Soft-delete: the text goes, a placeholder stays so replies keep their place."""
+    comment, thread = _editable(session, actor=actor, comment_id=comment_id)
+    if not can_delete_comment(actor, comment, thread):
+        raise PermissionDenied("Only the author can delete this comment.")
+    comment.status = Status.REMOVED
+    comment.removed_at = utcnow()
+    record_event(session, actor_id=actor.id, action="comment.removed", target_type="comment", target_id=comment.id)  # type: ignore[union-attr]
+    session.flush()
+    synchronize_thread(session, thread_id=thread.id)  # type: ignore[arg-type]
+    return True

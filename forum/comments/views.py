@@ -1,0 +1,120 @@
+"""Posting, replying to, editing and deleting comments from plain HTML forms."""
+
+from __future__ import annotations
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+
+from forum import ratelimit
+from forum.accounts.models import User
+from forum.accounts.permissions import can_comment, can_edit_comment
+from forum.boards.queries import get_thread
+from forum.boards.views import render_thread
+from forum.comments.queries import comment_history, get_comment, get_comment_view
+from forum.comments.services import create_comment, delete_comment, edit_comment
+from forum.errors import ForumError, InvalidInput, NotFound, PermissionDenied
+from forum.templating import render
+from forum.web import page, redirect
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _parent_id(form: FormData) -> int | None:
+    raw = _text(form, "parent_id").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise InvalidInput("The comment you are replying to could not be found.", field="parent_id")
+    return int(raw)
+
+
+@page
+def post_comment_page(request: Request, form: FormData | None) -> Response:
+    thread_id: int = request.path_params["thread_id"]
+    if form is None:
+        return redirect(f"/t/{thread_id}")
+    viewer: User | None = request.state.viewer
+    if viewer is None:
+        return redirect(f"/login?next=/t/{thread_id}")
+    body = _text(form, "body")
+    app = request.app.state
+    try:
+        parent_id = _parent_id(form)
+        app.rate_limiter.hit(ratelimit.COMMENT, f"user:{viewer.id}")
+        with app.db.write() as session:
+            comment = create_comment(session, author=viewer, thread_id=thread_id, body=body, parent_id=parent_id)
+    except NotFound:
+        raise
+    except ForumError as exc:
+        return render_thread(request, thread_id, draft=body, error=exc.message, status_code=exc.status_code)
+    return redirect(f"/t/{thread_id}#c{comment.id}")
+
+
+@page
+def reply_page(request: Request, form: FormData | None) -> Response:
+    viewer: User | None = request.state.viewer
+    with request.app.state.db.read() as session:
+        parent = get_comment_view(session, viewer, request.path_params["comment_id"])
+        thread = get_thread(session, viewer, parent.thread_id)
+    return render(
+        request,
+        "comments/reply.html",
+        {"parent": parent, "thread": thread, "can_comment": can_comment(viewer, thread), "draft": ""},
+    )
+
+
+def _load_editable(request: Request) -> tuple:
+    viewer: User | None = request.state.viewer
+    with request.app.state.db.read() as session:
+        comment = get_comment(session, viewer, request.path_params["comment_id"])
+        thread = get_thread(session, viewer, comment.thread_id)
+        view = get_comment_view(session, viewer, comment.id)  # type: ignore[arg-type]
+    if not can_edit_comment(viewer, comment, thread):
+        raise PermissionDenied("Only the author can change this comment.")
+    return comment, thread, view
+
+
+@page
+def edit_page(request: Request, form: FormData | None) -> Response:
+    if request.state.viewer is None:
+        return redirect(f"/login?next=/comments/{request.path_params['comment_id']}/edit")
+    comment, thread, view = _load_editable(request)
+    if form is None:
+        return render(request, "comments/edit.html", {"comment": view, "thread": thread, "draft": comment.body_md})
+    body = _text(form, "body")
+    app = request.app.state
+    try:
+        app.rate_limiter.hit(ratelimit.EDIT, f"user:{request.state.viewer.id}")
+        with app.db.write() as session:
+            edit_comment(session, editor=request.state.viewer, comment_id=comment.id, body=body)
+    except ForumError as exc:
+        return render(request, "comments/edit.html", {"comment": view, "thread": thread, "draft": body, "error": exc.message}, status_code=exc.status_code)
+    return redirect(f"/t/{thread.id}#c{comment.id}")
+
+
+@page
+def delete_page(request: Request, form: FormData | None) -> Response:
+    if request.state.viewer is None:
+        return redirect(f"/login?next=/comments/{request.path_params['comment_id']}/delete")
+    comment, thread, view = _load_editable(request)
+    if form is None:
+        return render(request, "comments/delete.html", {"comment": view, "thread": thread})
+    with request.app.state.db.write() as session:
+        delete_comment(session, actor=request.state.viewer, comment_id=comment.id)
+    return redirect(f"/t/{thread.id}#c{comment.id}")
+
+
+@page
+def history_page(request: Request, form: FormData | None) -> Response:
+    viewer: User | None = request.state.viewer
+    with request.app.state.db.read() as session:
+        view = get_comment_view(session, viewer, request.path_params["comment_id"])
+        if view.is_removed:
+            raise NotFound("That comment was removed.")
+        thread = get_thread(session, viewer, view.thread_id)
+        revisions = comment_history(session, view.id)
+    return render(request, "comments/history.html", {"comment": view, "thread": thread, "revisions": revisions})

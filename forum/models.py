@@ -1,0 +1,16 @@
+"""Every table, imported in one place so Alembic and the tests see the whole schema."""
+
+from sqlmodel import SQLModel
+
+from forum.accounts.models import ApiToken, User, UserSession
+from forum.articles.models import Article
+from forum.boards.models import Board, Thread, ThreadListing
+from forum.comments.models import Comment, CommentRevision
+from forum.moderation.models import AuditEvent
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "ApiToken", "Article", "AuditEvent", "Board", "Comment", "CommentRevision", "Thread",
+    "ThreadListing", "User", "UserSession", "metadata",
+]

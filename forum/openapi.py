@@ -1,0 +1,155 @@
+"""The OpenAPI description of /api/v1, built from the same models the API uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from forum import __version__
+from forum.boards.schemas import BoardPublic, ThreadCreate, ThreadList, ThreadPublic
+from forum.comments.schemas import CommentCreate, CommentList, CommentPublic
+
+_MODELS: list[type[BaseModel]] = [
+    BoardPublic, ThreadCreate, ThreadPublic, ThreadList, CommentCreate, CommentPublic, CommentList,
+]
+
+
+def _ref(model: type[BaseModel] | str) -> dict[str, str]:
+    name = model if isinstance(model, str) else model.__name__
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_ERRORS = {
+    "400": {"$ref": "#/components/responses/BadRequest"},
+    "404": {"$ref": "#/components/responses/NotFound"},
+}
+_WRITE_ERRORS = {
+    **_ERRORS,
+    "401": {"$ref": "#/components/responses/NotAuthenticated"},
+    "403": {"$ref": "#/components/responses/Forbidden"},
+    "413": {"$ref": "#/components/responses/TooLarge"},
+    "415": {"$ref": "#/components/responses/BadRequest"},
+    "422": {"$ref": "#/components/responses/Invalid"},
+    "429": {"$ref": "#/components/responses/RateLimited"},
+}
+
+
+def _path_id(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+
+
+def build_openapi(base_url: str) -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    for model in _MODELS:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in schema.pop("$defs", {}).items():
+            schemas[name] = sub
+        schemas[model.__name__] = schema
+    schemas["Error"] = {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            }
+        },
+    }
+
+    def error(description: str) -> dict[str, Any]:
+        return _json(_ref("Error"), description)
+
+    paths: dict[str, Any] = {
+        "/api/v1/boards": {
+            "get": {
+                "summary": "The five pillar boards",
+                "operationId": "listBoards",
+                "responses": {"200": _json({"type": "array", "items": _ref(BoardPublic)}, "Boards in order")},
+            }
+        },
+        "/api/v1/boards/{slug}/threads": {
+            "get": {
+                "summary": "Threads on a board, pinned first then by latest activity",
+                "operationId": "listBoardThreads",
+                "parameters": [
+                    {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "enum": ["showcase", "harness", "arm", "rally", "educate"]}},
+                    {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
+                    {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 30}},
+                ],
+                "responses": {"200": _json(_ref(ThreadList), "A page of threads"), **_ERRORS},
+            }
+        },
+        "/api/v1/threads": {
+            "post": {
+                "summary": "Start a thread",
+                "operationId": "createThread",
+                "security": [{"bearer": []}, {"session": [], "csrf": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(ThreadCreate)}}},
+                "responses": {"201": _json(_ref(ThreadPublic), "The new thread"), **_WRITE_ERRORS},
+            }
+        },
+        "/api/v1/threads/{thread_id}": {
+            "get": {
+                "summary": "One thread",
+                "operationId": "getThread",
+                "parameters": [_path_id("thread_id")],
+                "responses": {"200": _json(_ref(ThreadPublic), "The thread"), **_ERRORS},
+            }
+        },
+        "/api/v1/threads/{thread_id}/comments": {
+            "get": {
+                "summary": "A thread's comments in id order",
+                "operationId": "listComments",
+                "parameters": [
+                    _path_id("thread_id"),
+                    {"name": "after", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                    {"name": "limit", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}},
+                ],
+                "responses": {"200": _json(_ref(CommentList), "Comments with id > after"), **_ERRORS},
+            },
+            "post": {
+                "summary": "Comment on a thread, or reply to a comment with parent_id",
+                "operationId": "createComment",
+                "parameters": [_path_id("thread_id")],
+                "security": [{"bearer": []}, {"session": [], "csrf": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(CommentCreate)}}},
+                "responses": {
+                    "201": _json(_ref(CommentPublic), "The comment, published"),
+                    "202": _json(
+                        {"type": "object", "properties": {"status": {"type": "string", "enum": ["held"]}, "reasons": {"type": "array", "items": {"type": "string"}}}},
+                        "The comment is held for review",
+                    ),
+                    **_WRITE_ERRORS,
+                },
+            },
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "forum API", "version": __version__, "description": "Boards, threads and comments of a forum instance."},
+        "servers": [{"url": base_url}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "A token from `forum token create EMAIL`."},
+                "session": {"type": "apiKey", "in": "cookie", "name": "forum_session"},
+                "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
+            },
+            "responses": {
+                "BadRequest": error("The request could not be read (invalid JSON, not UTF-8, bad parameter)"),
+                "NotFound": error("No such thing, or not visible to you"),
+                "NotAuthenticated": error("Log in or send a bearer token"),
+                "Forbidden": error("Not allowed, or the CSRF token is missing"),
+                "TooLarge": error("The body is over 1 MiB"),
+                "Invalid": error("A field is missing, of the wrong type or out of bounds"),
+                "RateLimited": error("Too many writes; see Retry-After"),
+            },
+        },
+    }

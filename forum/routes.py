@@ -1,0 +1,73 @@
+"""Every URL the app serves, in one list."""
+
+from __future__ import annotations
+
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from forum.accounts import views as accounts
+from forum.boards import api as boards_api
+from forum.boards import views as boards
+from forum.comments import api as comments_api
+from forum.comments import views as comments
+from forum.paths import STATIC_DIR
+from forum.web import api
+
+
+class IdConvertor(Convertor[int]):
+    """Positive ids that fit a 64-bit column; anything else is simply not found."""
+
+    regex = "[0-9]{1,18}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("id", IdConvertor())
+
+
+async def healthz(request: Request) -> Response:
+    from starlette.concurrency import run_in_threadpool
+
+    ok = await run_in_threadpool(request.app.state.db.ping)
+    return PlainTextResponse("ok" if ok else "database unavailable", status_code=200 if ok else 503)
+
+
+@api
+def openapi_json(request: Request, viewer: object, payload: None) -> JSONResponse:
+    return JSONResponse(request.app.state.openapi)
+
+
+def build_routes() -> list[BaseRoute]:
+    return [
+        Route("/", boards.home_page),
+        Route("/healthz", healthz),
+        Route("/b/{slug}", boards.board_page),
+        Route("/b/{slug}/new", boards.new_thread_page, methods=["GET", "POST"]),
+        Route("/t/{thread_id:id}", boards.thread_page),
+        Route("/t/{thread_id:id}/comments", comments.post_comment_page, methods=["GET", "POST"]),
+        Route("/t/{thread_id:id}/{slug}", boards.thread_page),
+        Route("/comments/{comment_id:id}/reply", comments.reply_page),
+        Route("/comments/{comment_id:id}/edit", comments.edit_page, methods=["GET", "POST"]),
+        Route("/comments/{comment_id:id}/delete", comments.delete_page, methods=["GET", "POST"]),
+        Route("/comments/{comment_id:id}/history", comments.history_page),
+        Route("/login", accounts.login_page, methods=["GET", "POST"]),
+        Route("/register", accounts.register_page, methods=["GET", "POST"]),
+        Route("/logout", accounts.logout_page, methods=["GET", "POST"]),
+        Route("/u/{name}", accounts.profile_page),
+        Route("/search", boards.search_page),
+        Route("/api/v1/openapi.json", openapi_json),
+        Route("/api/v1/boards", boards_api.list_boards_api),
+        Route("/api/v1/boards/{slug}/threads", boards_api.board_threads_api),
+        Route("/api/v1/threads", boards_api.create_thread_api, methods=["POST"]),
+        Route("/api/v1/threads/{thread_id:id}", boards_api.get_thread_api),
+        Route("/api/v1/threads/{thread_id:id}/comments", comments_api.list_comments_api, methods=["GET"]),
+        Route("/api/v1/threads/{thread_id:id}/comments", comments_api.create_comment_api, methods=["POST"]),
+        Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
+    ]
