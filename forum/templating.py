@@ -70,7 +70,7 @@ def render(
 ) -> HTMLResponse:
     env: Environment = request.app.state.templates
     nonce = secrets.token_urlsafe(12)
-    viewer = request.state.__dict__.get("viewer")
+    viewer = getattr(request.state, "viewer", None)
     ctx: dict[str, Any] = {
         "request": request,
         "viewer": viewer,

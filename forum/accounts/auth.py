@@ -30,7 +30,7 @@ def _serializer(request: Request) -> URLSafeSerializer:
 
 def browser(request: Request) -> Browser:
     """The browser's cookie state, made on first use; saved by `save_browser`."""
-    cached = request.state.__dict__.get("browser")
+    cached = getattr(request.state, "browser", None)
     if cached is not None:
         return cached
     raw = request.cookies.get(COOKIE)
@@ -54,7 +54,7 @@ def has_cookie(request: Request) -> bool:
 
 
 def save_browser(request: Request, response: Response) -> None:
-    state = request.state.__dict__.get("browser")
+    state = getattr(request.state, "browser", None)
     if state is None or not state.dirty:
         return
     settings = request.app.state.settings
@@ -90,7 +90,7 @@ def bearer_token(request: Request) -> str | None:
 
 def load_viewer(request: Request) -> User | None:
     """The logged-in user, read once per request (runs in a worker thread)."""
-    if "viewer" in request.state.__dict__ and request.state.viewer is not None:
+    if getattr(request.state, "viewer", None) is not None:
         return request.state.viewer
     db = request.app.state.db
     user: User | None = None

@@ -1,0 +1,49 @@
+// forum: small enhancements on top of pages that already work without JavaScript.
+(function () {
+  "use strict";
+
+  // Reply in place: clone the page's comment form under the comment instead of
+  // following the link to the reply page.
+  function openReply(link) {
+    var form = document.getElementById("comment-form");
+    if (!form) return false;
+    var li = link.closest("li.comment");
+    if (!li) return false;
+    var existing = li.querySelector(":scope > .comment-body > form.reply-form");
+    if (existing) { existing.querySelector("textarea").focus(); return true; }
+    var clone = form.cloneNode(true);
+    clone.removeAttribute("id");
+    clone.classList.add("reply-form");
+    var parent = clone.querySelector('input[name="parent_id"]');
+    if (!parent) {
+      parent = document.createElement("input");
+      parent.type = "hidden";
+      parent.name = "parent_id";
+      clone.appendChild(parent);
+    }
+    parent.value = link.getAttribute("data-reply");
+    var textarea = clone.querySelector("textarea");
+    var label = clone.querySelector("label");
+    var id = "reply-body-" + parent.value;
+    textarea.id = id;
+    textarea.value = "";
+    if (label) { label.htmlFor = id; label.textContent = "Your reply"; }
+    var err = clone.querySelector(".error");
+    if (err) err.remove();
+    clone.querySelector('button[type="submit"]').textContent = "Post reply";
+    var cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "link";
+    cancel.textContent = "Cancel";
+    cancel.addEventListener("click", function () { clone.remove(); link.focus(); });
+    clone.appendChild(cancel);
+    li.querySelector(":scope > .comment-body").appendChild(clone);
+    textarea.focus();
+    return true;
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.reply-link");
+    if (link && openReply(link)) event.preventDefault();
+  });
+})();

@@ -1,0 +1,191 @@
+"""Test fixtures: every database test runs on SQLite and on PostgreSQL, on the
+schema Alembic makes.
+
+PostgreSQL is at FORUM_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/test).
+Each run makes its own database there and drops it at the end, so runs never
+collide. When PostgreSQL cannot be reached the PostgreSQL half is skipped,
+except under CI=true (or FORUM_REQUIRE_SERVICES=1), where it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from forum.app import create_app  # noqa: E402
+from forum.db import Database  # noqa: E402
+from forum.migrations import upgrade  # noqa: E402
+from forum.settings import Settings  # noqa: E402
+
+POSTGRES_URL = os.environ.get("FORUM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_SERVICES = os.environ.get("CI", "").lower() == "true" or os.environ.get("FORUM_REQUIRE_SERVICES") == "1"
+KEEP_TABLES = {"board", "alembic_version"}
+PASSWORD = "correct horse battery"
+
+
+def services_required() -> bool:
+    return REQUIRE_SERVICES
+
+
+def _postgres_admin_engine():  # type: ignore[no-untyped-def]
+    url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    return create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this run, dropped afterwards."""
+    admin = _postgres_admin_engine()
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        admin.dispose()
+        message = f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc}"
+        if REQUIRE_SERVICES:
+            pytest.fail(message + " (required under CI)")
+        pytest.skip(message)
+    name = f"forum_test_{os.getpid()}_{secrets.token_hex(3)}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per run; each test gets a copy."""
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def _truncate_postgres(db: Database) -> None:
+    with db.engine.begin() as conn:
+        tables = [
+            row[0]
+            for row in conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+            if row[0] not in KEEP_TABLES
+        ]
+        if tables:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        conn.execute(text("UPDATE board SET thread_count = 0, last_activity_at = NULL"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "forum.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+    else:
+        url: str = request.getfixturevalue("postgres_url")
+        yield url
+        db = Database(url)
+        try:
+            _truncate_postgres(db)
+        finally:
+            db.dispose()
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "secret_key": "test-secret-key-" + "x" * 32,
+        "instance_dir": tmp_path / "instance",
+        "base_url": "http://testserver",
+        "rate_limits": False,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return make_settings(database_url, tmp_path)
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
+    return create_app(settings, database=db)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app, base_url="http://testserver", raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def form_post(client: TestClient, page_url: str, action: str, data: dict[str, str]):  # type: ignore[no-untyped-def]
+    """GET the page (for its CSRF token), then POST the form, as a browser does."""
+    token = csrf_of(client.get(page_url).text)
+    return client.post(action, data={**data, "csrf_token": token}, follow_redirects=False)
+
+
+def register(client: TestClient, name: str = "ana", email: str | None = None, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    response = form_post(
+        client, "/register", "/register", {"email": email or f"{name}@example.org", "name": name, "password": password}
+    )
+    assert response.status_code == 303, response.text
+    return response
+
+
+def api_headers(client: TestClient) -> dict[str, str]:
+    """The CSRF header a logged-in browser's script would send."""
+    token = csrf_of(client.get("/logout").text)
+    return {"X-CSRF-Token": token}
+
+
+@pytest.fixture
+def member(client: TestClient) -> TestClient:
+    """The client, registered and logged in as `ana`."""
+    register(client, "ana")
+    return client
+
+
+@pytest.fixture
+def token(db: Database) -> str:
+    """A bearer token for a separate member, `bo`."""
+    from forum.accounts.services import create_api_token
+    from forum.accounts.services import register as register_user
+
+    with db.write() as session:
+        user = register_user(session, email="bo@example.org", name="bo", password=PASSWORD)
+        return create_api_token(session, user=user)
