@@ -71,12 +71,14 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     request_id = request.scope.get("forum.request_id", "-")
     log.exception("unhandled error id=%s %s %s", request_id, request.method, request.url.path, exc_info=exc)
     message = f"Something went wrong on our side (reference {request_id})."
+    # This handler runs outside the request middleware, so it names the id itself.
+    headers = {"x-request-id": request_id}
     if is_api(request):
-        return json_error(500, "server_error", message)
+        return json_error(500, "server_error", message, headers)
     try:
-        return _error_page(request, 500, message)
+        return _error_page(request, 500, message, headers)
     except Exception:
-        return Response(message, status_code=500, media_type="text/plain")
+        return Response(message, status_code=500, media_type="text/plain", headers=headers)
 
 
 def create_app(settings: Settings, *, database: Database | None = None) -> Starlette:
