@@ -14,16 +14,20 @@ from forum.boards import views as boards
 from forum.comments import api as comments_api
 from forum.comments import views as comments
 from forum.paths import STATIC_DIR
+from forum.types import MAX_ID
 from forum.web import api
 
 
 class IdConvertor(Convertor[int]):
-    """Positive ids that fit a 64-bit column; anything else is simply not found."""
+    """Ids in the path; anything else is simply not found."""
 
     regex = "[0-9]{1,18}"
 
     def convert(self, value: str) -> int:
-        return int(value)
+        # Past the largest id a column holds, no row can match: 0, which no row
+        # has, keeps the query valid and the answer a plain 404.
+        number = int(value)
+        return number if number <= MAX_ID else 0
 
     def to_string(self, value: int) -> str:
         return str(value)

@@ -23,3 +23,7 @@ class Role(StrEnum):
 UserId = int
 ThreadId = int
 CommentId = int
+
+# Id columns are INTEGER, 32-bit on PostgreSQL: a larger id cannot exist, and
+# asking the database for one is an error there, so callers check first.
+MAX_ID = 2**31 - 1

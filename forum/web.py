@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -22,6 +23,8 @@ from forum.accounts.auth import bearer_token, browser, has_cookie, load_viewer, 
 from forum.errors import ForumError, InvalidInput, NotAuthenticated, RateLimited
 
 log = logging.getLogger("forum")
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 M = TypeVar("M", bound=BaseModel)
 PageFn = Callable[[Request, FormData | None], Response]
@@ -81,9 +84,30 @@ async def read_json(request: Request) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadRequest(f"The request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}.") from None
+    except RecursionError:
+        raise BadRequest("The request body is not valid JSON: it is nested too deeply.") from None
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.")
+    if _has_lone_surrogate(data):
+        raise BadRequest("The request body is not valid JSON text: a \\u escape stands for half a character.")
     return data
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    """True if a string holds half a surrogate pair (from a lone \\ud800-style
+    escape): it is not a character, and no database will store it."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def parse(model: type[M], data: dict[str, Any]) -> M:
@@ -150,13 +174,12 @@ def api(fn: ApiFn | None = None, *, status_code: int = 200, login: bool = False)
             payload: dict[str, Any] | None = None
             unsafe = request.method not in {"GET", "HEAD", "OPTIONS"}
             if unsafe:
-                if bearer_token(request) is None:
-                    # Cookie-authenticated writes need the CSRF header too.
+                if bearer_token(request) is None and has_cookie(request):
+                    # Cookie-authenticated writes need the CSRF header too. A
+                    # request with neither cookie nor token carries no
+                    # credentials to misuse; it is refused below with a 401.
                     csrf.check_origin(request, request.app.state.settings.base_url)
-                    csrf.check_token(
-                        browser(request).csrf if has_cookie(request) else None,
-                        request.headers.get(csrf.HEADER),
-                    )
+                    csrf.check_token(browser(request).csrf, request.headers.get(csrf.HEADER))
                 if request.method in {"POST", "PUT", "PATCH"}:
                     payload = await read_json(request)
 

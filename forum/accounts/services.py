@@ -37,6 +37,10 @@ def normalise_email(email: str) -> str:
     return cleaned
 
 
+def is_valid_name(name: str) -> bool:
+    return _NAME.fullmatch(name) is not None
+
+
 def normalise_name(name: str) -> str:
     cleaned = strip_controls(name).strip()
     if not _NAME.match(cleaned):

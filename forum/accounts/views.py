@@ -12,7 +12,7 @@ from sqlalchemy import select
 from forum import ratelimit
 from forum.accounts.auth import browser, log_in_browser, log_out_browser
 from forum.accounts.models import User
-from forum.accounts.services import authenticate, end_session, register, start_session
+from forum.accounts.services import authenticate, end_session, is_valid_name, register, start_session
 from forum.boards.queries import threads_by_author
 from forum.comments.queries import comments_by_author
 from forum.errors import ForumError, NotFound
@@ -96,7 +96,8 @@ def profile_page(request: Request, form: FormData | None) -> Response:
     name = request.path_params["name"]
     viewer = request.state.viewer
     with request.app.state.db.read() as session:
-        user = session.scalar(select(User).where(User.name_key == name.lower()))
+        # A name no one could register names no one (and PostgreSQL refuses a NUL in a query).
+        user = session.scalar(select(User).where(User.name_key == name.lower())) if is_valid_name(name) else None
         if user is None:
             raise NotFound("There is no member by that name.")
         threads = threads_by_author(session, viewer, user.id)  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,10 @@ from forum.accounts.permissions import can_moderate, can_view_thread
 from forum.articles.models import Article
 from forum.boards.models import Board, Thread, ThreadListing
 from forum.errors import InvalidInput, NotFound
-from forum.types import Status
+from forum.text import strip_controls
+from forum.types import MAX_ID, Status
+
+_BOARD_SLUG = re.compile(r"[a-z0-9-]{1,40}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +36,9 @@ def list_boards(session: Session) -> list[Board]:
 
 
 def get_board(session: Session, slug: str) -> Board:
-    board = session.scalar(select(Board).where(Board.slug == slug))
+    # Slugs are short lowercase words; anything else (a NUL byte, which
+    # PostgreSQL refuses in a query, or a page of junk) cannot name a board.
+    board = session.scalar(select(Board).where(Board.slug == slug)) if _BOARD_SLUG.fullmatch(slug) else None
     if board is None:
         raise NotFound(f"There is no board called {slug!r}.")
     return board
@@ -87,9 +93,13 @@ def _decode_cursor(cursor: str) -> tuple[bool, datetime, int]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         pinned, when, ident = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return bool(pinned), datetime.fromisoformat(when), int(ident)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        when, ident = datetime.fromisoformat(when), int(ident)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
         raise InvalidInput("That cursor is not one this server gave out.", field="cursor") from None
+    # Cursors carry an aware time and a real id; anything else would fail in the query.
+    if when.tzinfo is None or not 0 <= ident <= MAX_ID:
+        raise InvalidInput("That cursor is not one this server gave out.", field="cursor")
+    return bool(pinned), when, ident
 
 
 def board_threads(
@@ -131,6 +141,8 @@ def threads_by_author(session: Session, viewer: User | None, author_id: int, *, 
 
 def search_threads(session: Session, viewer: User | None, query: str, *, limit: int = 50) -> list[ThreadSummary]:
     """Threads whose title or text contains every word of the query (case-insensitive)."""
+    # Stored text has no control characters, and PostgreSQL refuses a NUL in a query.
+    query = strip_controls(query)
     words = [w for w in query.split() if w][:8]
     if not words or len(query) > 200:
         raise InvalidInput("Search for one to eight words, up to 200 characters.", field="q")

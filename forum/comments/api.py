@@ -13,6 +13,7 @@ from forum.boards.queries import get_thread
 from forum.comments.queries import get_comment_view, thread_comments
 from forum.comments.schemas import CommentCreate, comment_public
 from forum.comments.services import create_comment
+from forum.types import MAX_ID
 from forum.web import api, int_param, parse
 
 MAX_PAGE = 500
@@ -20,7 +21,7 @@ MAX_PAGE = 500
 
 @api
 def list_comments_api(request: Request, viewer: User | None, payload: None) -> Any:
-    after = int_param(request.query_params.get("after"), "after", default=0, minimum=0, maximum=2**62)
+    after = int_param(request.query_params.get("after"), "after", default=0, minimum=0, maximum=MAX_ID)
     limit = int_param(request.query_params.get("limit"), "limit", default=100, minimum=1, maximum=MAX_PAGE)
     thread_id = request.path_params["thread_id"]
     with request.app.state.db.read() as session:

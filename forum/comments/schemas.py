@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import SQLModel
+from sqlmodel import Field, SQLModel
 
 from forum.comments.queries import CommentView
 from forum.templating import iso
+from forum.types import MAX_ID
 
 
 class CommentCreate(SQLModel):
     body: str
-    parent_id: int | None = None
+    parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class CommentPublic(SQLModel):

@@ -15,6 +15,7 @@ from forum.comments.queries import comment_history, get_comment, get_comment_vie
 from forum.comments.services import create_comment, delete_comment, edit_comment
 from forum.errors import ForumError, InvalidInput, NotFound, PermissionDenied
 from forum.templating import render
+from forum.types import MAX_ID
 from forum.web import page, redirect
 
 
@@ -27,7 +28,7 @@ def _parent_id(form: FormData) -> int | None:
     raw = _text(form, "parent_id").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) > MAX_ID:
         raise InvalidInput("The comment you are replying to could not be found.", field="parent_id")
     return int(raw)
 

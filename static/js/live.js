@@ -27,7 +27,13 @@
     var id = "reply-body-" + parent.value;
     textarea.id = id;
     textarea.value = "";
-    if (label) { label.htmlFor = id; label.textContent = "Your reply"; }
+    textarea.removeAttribute("aria-describedby");  // the page's error message is not cloned
+    if (label) {
+      label.htmlFor = id;
+      // Keep the "(Markdown)" hint: only the label's leading words change.
+      if (label.firstChild && label.firstChild.nodeType === Node.TEXT_NODE) label.firstChild.nodeValue = "Your reply ";
+      else label.textContent = "Your reply";
+    }
     var err = clone.querySelector(".error");
     if (err) err.remove();
     clone.querySelector('button[type="submit"]').textContent = "Post reply";
