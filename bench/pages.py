@@ -8,10 +8,12 @@ settings for all three:
 
   (a) GET /t/{id}                                   the HTML page of a thread with 200 comments
                                                     (nested replies), as an anonymous reader
-  (b) GET /api/v1/threads/{id}/comments?limit=200   the same comments as JSON
+  (b) GET /api/v1/threads/{id}/comments?limit=200   the same comments as JSON, anonymous
   (c) GET /                                         bare Starlette app (bench/bare_app.py), a short text
+  (d) GET /t/{id} with a session cookie             the same page for a logged-in reader (for
+                                                    context: it is rendered per viewer)
 
-Each target is warmed up, then measured for several rounds; within a round the three run one
+Each target is warmed up, then measured for several rounds; within a round they run one
 after another (the order rotates each round) so that drift hits them all alike. Prints the
 median requests/second and the median of wrk's 50% latency, and the ratios (a)/(c), (b)/(c)
 computed per round, with their median. With --database-url a scratch database is created on
@@ -38,7 +40,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import http.cookiejar
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -53,6 +57,7 @@ if str(ROOT) not in sys.path:
 
 HOST = "127.0.0.1"
 SECRET_KEY = "forum-bench-fixed-secret-key-0123456789abcdef"
+PASSWORD = "correct horse battery staple"
 TARGET_RATIO = 0.25  # (a) must reach at least 25% of (c)
 PACKAGES = ("starlette", "uvicorn", "httptools", "uvloop", "jinja2", "sqlalchemy", "sqlmodel", "psycopg", "pydantic")
 
@@ -103,7 +108,7 @@ def seed(database_url: str, n_comments: int) -> Seeded:
                     session,
                     email=f"reader{i}@bench.example",
                     name=f"reader{i}",
-                    password="correct horse battery staple",
+                    password=PASSWORD,
                     trusted=True,
                 )
                 for i in range(4)
@@ -266,12 +271,30 @@ class Server:
 # --------------------------------------------------------------------------- checks
 
 
-def fetch(url: str) -> tuple[int, bytes]:
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=30) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()
+
+
+def log_in(base: str, email: str, password: str) -> str:
+    """Log in through the login form, as a browser would; return the session cookie header."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(f"{base}/login", timeout=30) as response:
+        html = response.read().decode("utf-8", "replace")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    if token is None:
+        raise BenchError("the login page has no CSRF token")
+    form = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token.group(1), "next": "/"}).encode()
+    with opener.open(urllib.request.Request(f"{base}/login", data=form), timeout=30) as response:
+        response.read()
+    cookies = [f"{c.name}={c.value}" for c in jar if c.name == "forum_session"]
+    if not cookies:
+        raise BenchError("logging in gave no session cookie")
+    return "; ".join(cookies)
 
 
 def verify(targets: dict[str, Target], thread_id: int, n_comments: int) -> None:
@@ -295,6 +318,14 @@ def verify(targets: dict[str, Target], thread_id: int, n_comments: int) -> None:
         raise BenchError("(b) returned comments of another thread or out of id order")
     targets["b"].size = len(body)
 
+    status, body = fetch(targets["d"].url, targets["d"].headers)
+    html = body.decode("utf-8", "replace")
+    items = len(re.findall(r'<li class="comment[ "]', html))
+    has_form = 'id="comment-form"' in html
+    if status != 200 or items != n_comments or not has_form:
+        raise BenchError(f"(d) {targets['d'].url}: status {status}, {items} comments, comment form {has_form}; expected a logged-in page")
+    targets["d"].size = len(body)
+
     status, body = fetch(targets["c"].url)
     if status != 200 or body != b"Hello, world!":
         raise BenchError(f"(c) {targets['c'].url}: status {status}, body {body[:60]!r}")
@@ -309,6 +340,7 @@ class Target:
     key: str
     label: str
     url: str
+    headers: dict[str, str] = field(default_factory=dict)
     size: int = 0
     rps: list[float] = field(default_factory=list)
     p50_ms: list[float] = field(default_factory=list)
@@ -325,10 +357,13 @@ class WrkResult:
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
-def run_wrk(wrk: str, url: str, *, duration: int, threads: int, connections: int) -> WrkResult:
+def run_wrk(wrk: str, url: str, *, duration: int, threads: int, connections: int, headers: dict[str, str] | None = None) -> WrkResult:
     if not url.startswith(f"http://{HOST}:"):
         raise BenchError(f"refusing to load anything but {HOST}: {url}")
-    argv = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency", url]
+    argv = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency"]
+    for name, value in (headers or {}).items():
+        argv += ["-H", f"{name}: {value}"]
+    argv.append(url)
     done = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60, stdin=subprocess.DEVNULL)
     out = done.stdout
     if done.returncode != 0:
@@ -379,7 +414,7 @@ def fmt_rounds(values: list[float], spec: str) -> str:
 
 
 def report(targets: dict[str, Target], ratios: dict[str, list[float]], args: argparse.Namespace, flags: list[str], env_line: str, seeded: Seeded) -> bool:
-    a, b, c = targets["a"], targets["b"], targets["c"]
+    a, b, c, d = targets["a"], targets["b"], targets["c"], targets["d"]
     print()
     print(f"machine: {env_line}")
     print(f"uvicorn: {' '.join(flags)}  (same for all; forum with --factory forum.asgi:create_from_env, FORUM_RATE_LIMITS=off, access log to a file)")
@@ -389,7 +424,7 @@ def report(targets: dict[str, Target], ratios: dict[str, list[float]], args: arg
     header = f"{'target':<54} {'bytes':>7} {'req/s':>9} {'p50 ms':>8}   req/s per round"
     print(header)
     print("-" * len(header))
-    for t in (a, b, c):
+    for t in (a, b, c, d):
         print(
             f"{t.label:<54} {t.size:>7} {statistics.median(t.rps):>9.1f} {statistics.median(t.p50_ms):>8.2f}   {fmt_rounds(t.rps, '.1f')}"
         )
@@ -397,6 +432,8 @@ def report(targets: dict[str, Target], ratios: dict[str, list[float]], args: arg
     ra, rb = statistics.median(ratios["a"]), statistics.median(ratios["b"])
     print(f"(a)/(c) req/s: {ra:.1%} median   (per round: {fmt_rounds([r * 100 for r in ratios['a']], '.1f')} %)")
     print(f"(b)/(c) req/s: {rb:.1%} median   (per round: {fmt_rounds([r * 100 for r in ratios['b']], '.1f')} %)")
+    rd = statistics.median(ratios["d"])
+    print(f"(d)/(c) req/s: {rd:.1%} median   (per round: {fmt_rounds([r * 100 for r in ratios['d']], '.1f')} %)")
     ok = ra >= TARGET_RATIO
     verdict = "met" if ok else "NOT met"
     print(f"target: (a) at least {TARGET_RATIO:.0%} of (c): {verdict} ({ra:.1%})")
@@ -481,21 +518,27 @@ def main(argv: list[str] | None = None) -> int:
                 "a": Target("a", f"(a) HTML  /t/{tid}", forum.url(f"/t/{tid}")),
                 "b": Target("b", f"(b) JSON  /api/v1/threads/{tid}/comments?limit={args.comments}", forum.url(f"/api/v1/threads/{tid}/comments?limit={args.comments}")),
                 "c": Target("c", "(c) bare  Starlette plain text /", bare.url("/")),
+                "d": Target(
+                    "d",
+                    f"(d) HTML  /t/{tid} logged in",
+                    forum.url(f"/t/{tid}"),
+                    headers={"Cookie": log_in(forum.url("").rstrip("/"), "reader1@bench.example", PASSWORD)},
+                ),
             }
             verify(targets, tid, args.comments)
             wrk_kw = {"threads": args.threads, "connections": args.connections}
-            total = (3 * args.warmup + 3 * args.rounds * args.duration)
-            print(f"bench: verified (a), (b), (c); warming up, then {args.rounds} rounds of {args.duration}s each (about {total}s) …", flush=True)
+            total = len(targets) * (args.warmup + args.rounds * args.duration)
+            print(f"bench: verified (a), (b), (c), (d); warming up, then {args.rounds} rounds of {args.duration}s each (about {total}s) …", flush=True)
             if args.warmup > 0:
                 for t in targets.values():
-                    run_wrk(wrk, t.url, duration=args.warmup, **wrk_kw)
-            ratios: dict[str, list[float]] = {"a": [], "b": []}
-            order = ["a", "b", "c"]
+                    run_wrk(wrk, t.url, duration=args.warmup, headers=t.headers, **wrk_kw)
+            ratios: dict[str, list[float]] = {"a": [], "b": [], "d": []}
+            order = ["a", "b", "c", "d"]
             for r in range(args.rounds):
                 this_round: dict[str, float] = {}
-                for key in order[r % 3:] + order[: r % 3]:
+                for key in order[r % len(order):] + order[: r % len(order)]:
                     t = targets[key]
-                    result = run_wrk(wrk, t.url, duration=args.duration, **wrk_kw)
+                    result = run_wrk(wrk, t.url, duration=args.duration, headers=t.headers, **wrk_kw)
                     t.rps.append(result.rps)
                     t.p50_ms.append(result.p50_ms)
                     t.requests += result.requests
@@ -503,6 +546,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  round {r + 1}: {t.label:<54} {result.rps:9.1f} req/s  p50 {result.p50_ms:7.2f} ms", flush=True)
                 ratios["a"].append(this_round["a"] / this_round["c"])
                 ratios["b"].append(this_round["b"] / this_round["c"])
+                ratios["d"].append(this_round["d"] / this_round["c"])
             verify(targets, tid, args.comments)  # still right after the load
 
             for server in servers:

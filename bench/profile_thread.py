@@ -132,7 +132,7 @@ def main() -> int:
             except ImportError:
                 loop = asyncio.new_event_loop()
             stack.callback(loop.close)
-            db, env, cache = app.state.db, app.state.templates, app.state.page_cache
+            db, env, cache = app.state.db, app.state.templates, app.state.thread_cache
 
             def request() -> Request:
                 return Request({
@@ -141,7 +141,7 @@ def main() -> int:
                 })
 
             def handler_only() -> None:
-                _with_viewer(views.thread_page.__wrapped__, request(), None)
+                _with_viewer(views._thread_page.__wrapped__, request(), None)
 
             def view_query() -> None:
                 with db.read() as session:
@@ -153,7 +153,8 @@ def main() -> int:
             tree = render_tree(env, comments)
 
             def cache_hit() -> None:
-                assert cache.get(view.thread.id, view.thread.revision) is not None
+                entry = cache.confirm(view.thread.id, view.thread.revision, cache.ticket())
+                assert entry.tree is not None and entry.page is not None
 
             def comments_query() -> None:
                 with db.read() as session:
@@ -191,17 +192,17 @@ def main() -> int:
                 ("(c) bare Starlette app, in-process", asgi_get(bare_app.app, "/", loop)),
                 ("  worker-thread round trip with no work (run_in_threadpool)", lambda: loop.run_until_complete(run_in_threadpool(int))),
                 ("  one access-log line (forum.access, to a file)", lambda: log_line.info('%s "%s %s" %d %.1fms id=%s', "127.0.0.1", "GET", "/t/1", 200, 1.0, "0123456789ab")),
-                ("(a) whole request, ASGI app in-process", asgi_get(app, f"/t/{tid}", loop)),
-                ("  page handler alone (sync, one thread)", handler_only),
+                ("(a) whole request, ASGI app in-process (anonymous: cached page)", asgi_get(app, f"/t/{tid}", loop)),
+                ("  once a second: page handler confirming the revision (sync)", handler_only),
                 ("    thread + board + author query (get_thread_view)", view_query),
-                ("    comment tree from the page cache (hit)", cache_hit),
-                ("    render(): thread.html around the cached tree + HTMLResponse", page_template),
+                ("    thread cache entry for that revision (hit)", cache_hit),
+                ("  a logged-in reader's page: render(), around the cached tree", page_template),
                 ("      HTMLResponse(html) alone (encode the page)", lambda: HTMLResponse(html)),
                 ("  on a cache miss: comments query (200 rows)", comments_query),
                 ("  on a cache miss: render_tree (200 partials)", lambda: render_tree(env, comments)),
-                ("(b) whole request, ASGI app in-process", asgi_get(app, f"/api/v1/threads/{tid}/comments?limit={args.comments}", loop)),
-                ("  comments query (ORM rows -> CommentView)", json_query_only),
-                ("  query + comment_public + JSONResponse", json_pieces),
+                ("(b) whole request, ASGI app in-process (anonymous: cached JSON)", asgi_get(app, f"/api/v1/threads/{tid}/comments?limit={args.comments}", loop)),
+                ("  on a cache miss: comments query (rows -> CommentView)", json_query_only),
+                ("  on a cache miss: query + comment_public + JSONResponse", json_pieces),
                 ("    comment_public x200 + JSONResponse alone", lambda: JSONResponse({"comments": [comment_public(c) for c in comment_rows]})),
             ]
             print(f"{version}; thread of {seeded.comments} comments ({len(html):,} characters of HTML); per call, one at a time:")

@@ -13,7 +13,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from forum.comments.render import PageCache
+from forum.boards.cache import ThreadCache
 from forum.db import Database
 from forum.errors import ForumError
 from forum.middleware import RequestMiddleware
@@ -106,7 +106,8 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
     app.state.settings = settings
     app.state.db = db
     app.state.templates = make_environment()
-    app.state.page_cache = PageCache(settings.page_cache_size)
+    app.state.thread_cache = ThreadCache(max_bytes=settings.page_cache_mb * 1024 * 1024, ttl=settings.page_cache_seconds)
+    db.on_commit(app.state.thread_cache.invalidate)
     app.state.rate_limiter = MemoryRateLimiter() if settings.rate_limits else NullRateLimiter()
     app.state.cookie_serializer = URLSafeSerializer(settings.resolved_secret_key(), salt="forum.session")
     app.state.openapi = build_openapi(settings.base_url)

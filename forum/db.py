@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import threading
+import weakref
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -13,8 +16,19 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
 
 
+log = logging.getLogger("forum")
+
+CommitListener = Callable[[frozenset[int]], None]
+_CHANGED_THREADS = "forum.changed_threads"
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def mark_thread_changed(session: Session, thread_id: int) -> None:
+    """Note that what this thread shows changed; the commit listeners hear of it once committed."""
+    session.info.setdefault(_CHANGED_THREADS, set()).add(thread_id)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -88,6 +102,31 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(url, **kwargs)
         self._write_engine = self.engine.execution_options(forum_write=True)
+        self._listeners: list[weakref.WeakMethod[CommitListener]] = []
+        self._listeners_lock = threading.Lock()
+
+    def on_commit(self, listener: CommitListener) -> None:
+        """Call `listener(thread_ids)` after each write that changed those threads commits.
+
+        Held weakly (a bound method of a cache or hub), so an app that is gone
+        stops listening without having to say so.
+        """
+        with self._listeners_lock:
+            self._listeners.append(weakref.WeakMethod(listener))  # type: ignore[arg-type]
+
+    def _committed(self, thread_ids: frozenset[int]) -> None:
+        with self._listeners_lock:
+            self._listeners = [ref for ref in self._listeners if ref() is not None]
+            listeners = [ref() for ref in self._listeners]
+        for listener in listeners:
+            if listener is None:
+                continue
+            try:
+                listener(thread_ids)
+            except Exception:
+                # The write is committed whatever a listener does; a failing
+                # listener is logged, never turned into a failed request.
+                log.exception("commit listener failed for threads %s", sorted(thread_ids))
 
     @property
     def dialect(self) -> str:
@@ -107,7 +146,11 @@ class Database:
                 session.commit()
             except BaseException:
                 session.rollback()
+                session.info.pop(_CHANGED_THREADS, None)
                 raise
+            changed = session.info.pop(_CHANGED_THREADS, None)
+        if changed:
+            self._committed(frozenset(changed))
 
     def ping(self) -> bool:
         try:

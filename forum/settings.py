@@ -37,8 +37,13 @@ class Settings(BaseSettings):
     instance_dir: Path = Path("instance")
     # Per-request body limit; anything larger is refused before it is read.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
-    # How many rendered thread bodies each process keeps.
-    page_cache_size: int = Field(default=512, ge=0)
+    # How much rendered thread content (comment trees, anonymous pages, comments
+    # JSON) each process keeps, in MiB; 0 turns the cache off.
+    page_cache_mb: int = Field(default=64, ge=0)
+    # How long a cached thread is trusted without asking the database, in seconds,
+    # when no write notice arrives (writes through this process or the hub
+    # invalidate at once; this bounds staleness from writers that tell no one).
+    page_cache_seconds: float = Field(default=1.0, ge=0, le=3600)
 
     @field_validator("rate_limits", mode="before")
     @classmethod

@@ -67,7 +67,11 @@ def render(
     *,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
+    csp: bool = True,
 ) -> HTMLResponse:
+    """Render a page. `csp=False` leaves the site-wide policy (no nonce) to the
+    middleware: for pages cached and served to many readers, which hold no
+    inline style."""
     env: Environment = request.app.state.templates
     nonce = secrets.token_urlsafe(12)
     viewer = getattr(request.state, "viewer", None)
@@ -84,7 +88,7 @@ def render(
         ctx.update(context)
     html = env.get_template(name).render(ctx)
     response = HTMLResponse(html, status_code=status_code, headers=headers)
-    if "content-security-policy" not in response.headers:
+    if csp and "content-security-policy" not in response.headers:
         response.headers["content-security-policy"] = page_csp(nonce)
     save_browser(request, response)
     return response

@@ -140,6 +140,11 @@ def int_param(value: str | None, name: str, *, default: int, minimum: int = 0, m
     return number
 
 
+def is_anonymous(request: Request) -> bool:
+    """No credentials at all: the response cannot depend on who is asking."""
+    return not has_cookie(request) and bearer_token(request) is None
+
+
 def client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 

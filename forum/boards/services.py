@@ -10,7 +10,7 @@ from forum.accounts.permissions import can_start_thread
 from forum.boards.models import Board, Thread, ThreadListing
 from forum.boards.queries import get_board
 from forum.comments.models import Comment
-from forum.db import utcnow
+from forum.db import mark_thread_changed, utcnow
 from forum.errors import PermissionDenied
 from forum.text import clean_body, clean_title, render_markdown, slugify
 from forum.types import Status
@@ -69,6 +69,7 @@ def synchronize_thread(session: Session, *, thread_id: int) -> None:
     thread.last_activity_at = max(filter(None, [thread.created_at, latest]))
     thread.revision = (thread.revision or 0) + 1
     session.flush()
+    mark_thread_changed(session, thread_id)
     synchronize_board(session, board_id=thread.board_id)
     listed_on = session.scalars(select(ThreadListing.board_id).where(ThreadListing.thread_id == thread_id))
     for board_id in listed_on:
@@ -91,6 +92,7 @@ def synchronize_board(session: Session, *, board_id: int) -> None:
 def touch_thread(session: Session, *, thread_id: int) -> None:
     """Bump the revision alone (the thread's own text or flags changed)."""
     session.execute(update(Thread).where(Thread.id == thread_id).values(revision=Thread.revision + 1))
+    mark_thread_changed(session, thread_id)
 
 
 def list_thread_on(session: Session, *, thread: Thread, board: Board) -> bool:

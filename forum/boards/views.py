@@ -5,18 +5,19 @@ from __future__ import annotations
 from markupsafe import Markup
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from forum import ratelimit
 from forum.accounts.models import User
 from forum.accounts.permissions import can_comment, can_moderate
+from forum.boards.cache import Entry, ThreadCache
 from forum.boards.queries import ThreadView, board_threads, get_board, get_thread_view, list_boards, search_threads
 from forum.boards.services import create_thread
 from forum.comments.queries import thread_comments
 from forum.comments.render import render_tree
 from forum.errors import ForumError, InvalidInput
 from forum.templating import render
-from forum.web import page, redirect
+from forum.web import is_anonymous, page, redirect
 
 
 @page
@@ -58,47 +59,74 @@ def new_thread_page(request: Request, form: FormData | None) -> Response:
     return redirect(f"/t/{thread.id}/{thread.slug}")
 
 
-def comments_html(request: Request, view: ThreadView, viewer: User | None) -> Markup:
-    """The rendered comment tree: from the page cache for readers, fresh for moderators."""
+def comments_html(request: Request, view: ThreadView, viewer: User | None, entry: Entry | None) -> Markup:
+    """The rendered comment tree: from the thread cache for readers, fresh for moderators."""
     app = request.app.state
     thread = view.thread
+    if entry is not None and entry.tree is not None:
+        return entry.tree
     moderator = can_moderate(viewer, thread)
-    if not moderator:
-        cached = app.page_cache.get(thread.id, thread.revision)
-        if cached is not None:
-            return cached
     with app.db.read() as session:
         comments = thread_comments(session, viewer, thread.id, public_only=not moderator)  # type: ignore[arg-type]
     html = render_tree(app.templates, comments, moderator_view=moderator)
-    if not moderator:
-        app.page_cache.put(thread.id, thread.revision, html)
+    if entry is not None:
+        app.thread_cache.store_tree(thread.id, entry, html)
     return html
 
 
 def render_thread(
-    request: Request, thread_id: int, *, draft: str = "", error: str | None = None, status_code: int = 200
+    request: Request,
+    thread_id: int,
+    *,
+    draft: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+    whole_page: bool = False,
 ) -> Response:
+    """The thread page. With `whole_page` (an anonymous GET), the page itself is
+    cached for the thread's revision and served from there while it holds."""
     viewer: User | None = request.state.viewer
+    cache: ThreadCache = request.app.state.thread_cache
+    ticket = cache.ticket()
     with request.app.state.db.read() as session:
         view = get_thread_view(session, viewer, thread_id)
-    return render(
+    thread = view.thread
+    # Moderators see hidden and held comments: their tree is never shared.
+    entry = None if can_moderate(viewer, thread) else cache.confirm(thread.id, thread.revision, ticket)  # type: ignore[arg-type]
+    if whole_page and entry is not None and entry.page is not None:
+        return HTMLResponse(entry.page)
+    response = render(
         request,
         "threads/thread.html",
         {
             "view": view,
-            "comments_html": comments_html(request, view, viewer),
-            "can_comment": can_comment(viewer, view.thread),
+            "comments_html": comments_html(request, view, viewer, entry),
+            "can_comment": can_comment(viewer, thread),
             "parent": None,
             "draft": draft,
             "error": error,
         },
         status_code=status_code,
+        csp=not whole_page,
     )
+    if whole_page and entry is not None:
+        cache.store_page(thread.id, entry, response.body)
+    return response
+
+
+async def thread_page(request: Request) -> Response:
+    # The everyday read: a reader with no cookie gets the cached page with no
+    # query and no hop to a worker thread, while the cache is fresh.
+    if is_anonymous(request):
+        page_bytes = request.app.state.thread_cache.fresh_page(request.path_params["thread_id"])
+        if page_bytes is not None:
+            return HTMLResponse(page_bytes)
+    return await _thread_page(request)
 
 
 @page
-def thread_page(request: Request, form: FormData | None) -> Response:
-    return render_thread(request, request.path_params["thread_id"])
+def _thread_page(request: Request, form: FormData | None) -> Response:
+    return render_thread(request, request.path_params["thread_id"], whole_page=is_anonymous(request))
 
 
 @page

@@ -3,9 +3,6 @@ the embed all share, and assembling the nested tree without recursion."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from threading import Lock
-
 from jinja2 import Environment, Template
 from markupsafe import Markup
 
@@ -48,37 +45,3 @@ def render_tree(env: Environment, comments: list[CommentView], *, moderator_view
         rendered[c.id] = _render(template, c, Markup("").join(kids), moderator_view)
     return Markup("").join(rendered[k] for k in children.get(None, []) if k in rendered)
 
-
-class PageCache:
-    """Rendered comment trees for the public view, keyed by thread and revision.
-
-    The revision is read with the thread on every view, and every write bumps
-    it (synchronize_thread), so a stale entry is never served, whichever
-    process made the change.
-    """
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._entries: OrderedDict[int, tuple[int, Markup]] = OrderedDict()
-        self._lock = Lock()
-
-    def get(self, thread_id: int, revision: int) -> Markup | None:
-        with self._lock:
-            entry = self._entries.get(thread_id)
-            if entry is None or entry[0] != revision:
-                return None
-            self._entries.move_to_end(thread_id)
-            return entry[1]
-
-    def put(self, thread_id: int, revision: int, html: Markup) -> None:
-        if self._size <= 0:
-            return
-        with self._lock:
-            self._entries[thread_id] = (revision, html)
-            self._entries.move_to_end(thread_id)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()

@@ -101,24 +101,6 @@ def test_counters_are_recomputed_not_patched(db, client):
     assert boards["harness"]["thread_count"] == 1
 
 
-def test_a_new_comment_shows_at_once_even_through_another_process_cache(db, settings, tmp_path: Path):
-    """Two app instances on one database, as two workers would be: each caches
-    rendered comment trees, and neither serves a stale one."""
-    user = _user(db)
-    with db.write() as session:
-        thread = create_thread(session, author=user, board_slug="rally", title="Cached", body="x")
-        create_comment(session, author=user, thread_id=thread.id, body="first words")
-    other = create_app(make_settings(settings.database_url, tmp_path / "other"), database=db)
-    mine = create_app(settings, database=db)
-    with TestClient(mine) as a, TestClient(other) as b:
-        assert "first words" in a.get(f"/t/{thread.id}").text
-        assert "first words" in b.get(f"/t/{thread.id}").text
-        with db.write() as session:
-            create_comment(session, author=user, thread_id=thread.id, body="second words")
-        assert "second words" in a.get(f"/t/{thread.id}").text
-        assert "second words" in b.get(f"/t/{thread.id}").text
-
-
 def test_starting_a_thread_needs_a_login(client):
     response = client.get("/b/arm/new", follow_redirects=False)
     assert response.status_code == 303
