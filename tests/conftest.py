@@ -167,6 +167,16 @@ def register(client: TestClient, name: str = "ana", email: str | None = None, pa
     return response
 
 
+def post_comment(member: TestClient, thread_id: int, body: str, parent_id: int | None = None) -> int:
+    """Comment (or reply) through the thread page's form; the new comment's id."""
+    data = {"body": body}
+    if parent_id is not None:
+        data["parent_id"] = str(parent_id)
+    response = form_post(member, f"/t/{thread_id}", f"/t/{thread_id}/comments", data)
+    assert response.status_code == 303, response.text
+    return int(response.headers["location"].split("#c")[1])
+
+
 def api_headers(client: TestClient) -> dict[str, str]:
     """The CSRF header a logged-in browser's script would send."""
     token = csrf_of(client.get("/logout").text)

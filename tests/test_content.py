@@ -12,7 +12,7 @@ from markupsafe import escape
 from starlette.testclient import TestClient
 
 from forum.text import sanitise_html
-from tests.conftest import form_post
+from tests.conftest import form_post, post_comment
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4",
@@ -106,15 +106,6 @@ def page_thread(member: TestClient, title: str, body: str = "Body text", board: 
     assert response.status_code == 303, response.text
     url = response.headers["location"]
     return int(url.split("/")[2]), url
-
-
-def page_comment(member: TestClient, thread_id: int, body: str, parent_id: int | None = None) -> int:
-    data = {"body": body}
-    if parent_id is not None:
-        data["parent_id"] = str(parent_id)
-    response = form_post(member, f"/t/{thread_id}", f"/t/{thread_id}/comments", data)
-    assert response.status_code == 303, response.text
-    return int(response.headers["location"].split("#c")[1])
 
 
 # Markdown, rendered and sanitised
@@ -232,7 +223,7 @@ def _assert_title_escaped(html: str) -> None:
 
 def test_a_title_is_plain_text_on_every_page_and_raw_in_the_api(member):
     thread_id, url = page_thread(member, NASTY_TITLE)
-    comment_id = page_comment(member, thread_id, "a comment to reach the comment pages")
+    comment_id = post_comment(member, thread_id, "a comment to reach the comment pages")
     response = form_post(member, f"/comments/{comment_id}/edit", f"/comments/{comment_id}/edit", {"body": "edited text"})
     assert response.status_code == 303
     pages = [
@@ -444,7 +435,7 @@ def test_any_unicode_round_trips_through_the_api_and_the_page(client, token, tex
 @pytest.mark.parametrize("text", list(UNICODE.values()), ids=list(UNICODE))
 def test_any_unicode_round_trips_through_the_forms(member, text):
     thread_id, url = page_thread(member, text, body=text)
-    page_comment(member, thread_id, text)
+    post_comment(member, thread_id, text)
     html = member.get(url).text
     assert f"<h1>{text}</h1>" in html
     assert html.count(f"<p>{text}</p>") == 2
@@ -487,7 +478,7 @@ def test_carriage_returns_become_newlines(client, token):
 
 def test_control_characters_are_stripped_from_comments_posted_on_the_page(member):
     thread_id, url = page_thread(member, "Form controls")
-    comment_id = page_comment(member, thread_id, "tidy\x00\x1b text\x07\nnext\tline")
+    comment_id = post_comment(member, thread_id, "tidy\x00\x1b text\x07\nnext\tline")
     comments = member.get(f"/api/v1/threads/{thread_id}/comments").json()["comments"]
     assert [c["id"] for c in comments] == [comment_id]
     assert comments[0]["body_html"] == "<p>tidy text\nnext\tline</p>"

@@ -83,21 +83,20 @@ def test_downgrade_to_base_and_upgrade_again_round_trips(empty_database: str):
     finally:
         engine.dispose()
     upgrade(empty_database)
-    engine = make_engine(empty_database)
-    try:
-        with engine.connect() as conn:
-            assert conn.execute(text("SELECT count(*) FROM board")).scalar() == 5
-    finally:
-        engine.dispose()
+    assert _board_count(empty_database) == 5
 
 
 def test_upgrading_twice_changes_nothing(empty_database: str):
     upgrade(empty_database)
     upgrade(empty_database)
-    engine = make_engine(empty_database)
+    assert _board_count(empty_database) == 5
+
+
+def _board_count(url: str) -> int:
+    engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT count(*) FROM board")).scalar() == 5
+            return conn.execute(text("SELECT count(*) FROM board")).scalar_one()
     finally:
         engine.dispose()
 

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from forum.boards.models import Board, Thread
 from forum.comments.models import CommentRevision
-from tests.conftest import api_headers, csrf_of, form_post, register
+from tests.conftest import api_headers, csrf_of, form_post, post_comment, register
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -29,15 +29,6 @@ def start_thread(member: TestClient, title: str = "Discharge checklists", board:
     response = form_post(member, f"/b/{board}/new", f"/b/{board}/new", {"title": title, "body": "What do you use?"})
     assert response.status_code == 303, response.text
     return int(response.headers["location"].split("/")[2])
-
-
-def post_comment(member: TestClient, thread_id: int, body: str, parent_id: int | None = None) -> int:
-    data = {"body": body}
-    if parent_id is not None:
-        data["parent_id"] = str(parent_id)
-    response = form_post(member, f"/t/{thread_id}", f"/t/{thread_id}/comments", data)
-    assert response.status_code == 303, response.text
-    return int(response.headers["location"].split("#c")[1])
 
 
 def api_comments(client: TestClient, thread_id: int) -> dict[int, dict]:
