@@ -13,6 +13,8 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
+from forum.articles.fetch import HttpFetcher
+from forum.articles.poller import FeedPoller
 from forum.boards.cache import ThreadCache
 from forum.db import Database
 from forum.errors import ForumError
@@ -86,9 +88,16 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        poller = None
+        if settings.feed_poll_seconds > 0:
+            poller = FeedPoller(db, interval=settings.feed_poll_seconds, make_fetcher=app.state.make_fetcher)
+            poller.start()
+        app.state.feed_poller = poller
         try:
             yield
         finally:
+            if poller is not None:
+                await poller.stop()
             if database is None:
                 db.dispose()
 
@@ -111,4 +120,5 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
     app.state.rate_limiter = MemoryRateLimiter() if settings.rate_limits else NullRateLimiter()
     app.state.cookie_serializer = URLSafeSerializer(settings.resolved_secret_key(), salt="forum.session")
     app.state.openapi = build_openapi(settings.base_url)
+    app.state.make_fetcher = lambda: HttpFetcher(allow_private=settings.fetch_allow_private)
     return app

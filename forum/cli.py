@@ -1,4 +1,4 @@
-"""The `forum` command: serve, db, user, token."""
+"""The `forum` command: serve, db, user, token, seed, feeds."""
 
 from __future__ import annotations
 
@@ -50,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     token_commands = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
     token_create = token_commands.add_parser("create", help="create an API token for an account", description="Create an API token; it is printed as the last word of the output.")
     token_create.add_argument("email")
+
+    from forum.articles.commands import add_parsers
+
+    add_parsers(commands)
     return parser
 
 
@@ -173,7 +177,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
-        handler = {"serve": cmd_serve, "db": cmd_db, "user": cmd_user, "token": cmd_token}[args.command]
+        from forum.articles.commands import cmd_feeds, cmd_seed
+
+        handler = {
+            "serve": cmd_serve, "db": cmd_db, "user": cmd_user, "token": cmd_token, "seed": cmd_seed, "feeds": cmd_feeds,
+        }[args.command]
         return handler(args, settings)
     except (CommandError, SettingsError, ForumError) as exc:
         message = exc.message if isinstance(exc, ForumError) else str(exc)

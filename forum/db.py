@@ -152,6 +152,17 @@ class Database:
         if changed:
             self._committed(frozenset(changed))
 
+    @contextmanager
+    def rehearse(self) -> Iterator[Session]:
+        """A write session that always rolls back: a dry run sees exactly what
+        the real write would (its own earlier rows included) and keeps none of it."""
+        with Session(self._write_engine, expire_on_commit=False) as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+                session.info.pop(_CHANGED_THREADS, None)
+
     def ping(self) -> bool:
         try:
             with self.engine.connect() as conn:

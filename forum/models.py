@@ -3,7 +3,7 @@
 from sqlmodel import SQLModel
 
 from forum.accounts.models import ApiToken, User, UserSession
-from forum.articles.models import Article
+from forum.articles.models import Article, ArticleShingle, Feed
 from forum.boards.models import Board, Thread, ThreadListing
 from forum.comments.models import Comment, CommentRevision
 from forum.moderation.models import AuditEvent
@@ -11,6 +11,6 @@ from forum.moderation.models import AuditEvent
 metadata = SQLModel.metadata
 
 __all__ = [
-    "ApiToken", "Article", "AuditEvent", "Board", "Comment", "CommentRevision", "Thread",
+    "ApiToken", "Article", "ArticleShingle", "AuditEvent", "Board", "Comment", "CommentRevision", "Feed", "Thread",
     "ThreadListing", "User", "UserSession", "metadata",
 ]

@@ -7,11 +7,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from forum import __version__
+from forum.articles.schemas import ArticleImport, ArticleImportResult
 from forum.boards.schemas import BoardPublic, ThreadCreate, ThreadList, ThreadPublic
 from forum.comments.schemas import CommentCreate, CommentList, CommentPublic
 
 _MODELS: list[type[BaseModel]] = [
     BoardPublic, ThreadCreate, ThreadPublic, ThreadList, CommentCreate, CommentPublic, CommentList,
+    ArticleImport, ArticleImportResult,
 ]
 
 
@@ -128,6 +130,19 @@ def build_openapi(base_url: str) -> dict[str, Any]:
                     **_WRITE_ERRORS,
                 },
             },
+        },
+        "/api/v1/articles": {
+            "post": {
+                "summary": "Import an article (a page, a feed's entries, or pasted text) as threads; moderators only",
+                "operationId": "importArticles",
+                "security": [{"bearer": []}, {"session": [], "csrf": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(ArticleImport)}}},
+                "responses": {
+                    "201": _json(_ref(ArticleImportResult), "At least one thread was created"),
+                    "200": _json(_ref(ArticleImportResult), "Nothing new: every article was already here (or a dry run)"),
+                    **_WRITE_ERRORS,
+                },
+            }
         },
     }
     return {

@@ -29,6 +29,7 @@ REGISTER = Limit("register", 5, 3600, "Too many accounts made from here; try aga
 THREAD = Limit("thread", 5, 600, "You are starting threads quickly; wait a few minutes before the next.")
 COMMENT = Limit("comment", 20, 60, "You are posting quickly; wait a minute before the next comment.")
 EDIT = Limit("edit", 30, 60, "You are editing quickly; wait a minute and try again.")
+IMPORT = Limit("import", 30, 600, "You are importing quickly; wait a few minutes before the next.")
 
 
 class RateLimiter(Protocol):

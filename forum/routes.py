@@ -9,6 +9,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from forum.accounts import views as accounts
+from forum.articles import api as articles_api
+from forum.articles import views as articles
 from forum.boards import api as boards_api
 from forum.boards import views as boards
 from forum.comments import api as comments_api
@@ -66,6 +68,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/logout", accounts.logout_page, methods=["GET", "POST"]),
         Route("/u/{name}", accounts.profile_page),
         Route("/search", boards.search_page),
+        Route("/mod/import", articles.import_page, methods=["GET", "POST"]),
         Route("/api/v1/openapi.json", openapi_json),
         Route("/api/v1/boards", boards_api.list_boards_api),
         Route("/api/v1/boards/{slug}/threads", boards_api.board_threads_api),
@@ -73,5 +76,6 @@ def build_routes() -> list[BaseRoute]:
         Route("/api/v1/threads/{thread_id:id}", boards_api.get_thread_api),
         Route("/api/v1/threads/{thread_id:id}/comments", comments_api.list_comments_api, methods=["GET"]),
         Route("/api/v1/threads/{thread_id:id}/comments", comments_api.create_comment_api, methods=["POST"]),
+        Route("/api/v1/articles", articles_api.import_articles_api, methods=["POST"]),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]

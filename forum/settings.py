@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     env: Environment = Environment.DEVELOPMENT
     fetch_allow_private: bool = False
     rate_limits: bool = True
+    # How often `forum serve` polls the feeds added with `forum feeds add`, in
+    # seconds; 0 turns the poller off.
+    feed_poll_seconds: int = Field(default=900, ge=0)
     instance_dir: Path = Path("instance")
     # Per-request body limit; anything larger is refused before it is read.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)

@@ -123,6 +123,7 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
         "instance_dir": tmp_path / "instance",
         "base_url": "http://testserver",
         "rate_limits": False,
+        "feed_poll_seconds": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -199,3 +200,38 @@ def token(db: Database) -> str:
     with db.write() as session:
         user = register_user(session, email="bo@example.org", name="bo", password=PASSWORD)
         return create_api_token(session, user=user)
+
+
+def log_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
+    response = form_post(client, "/login", "/login", {"email": email, "password": password})
+    assert response.status_code == 303, response.text
+
+
+@pytest.fixture
+def moderator(client: TestClient, db: Database) -> TestClient:
+    """The client, logged in as the moderator `mo`."""
+    from forum.accounts.services import register as register_user
+    from forum.types import Role
+
+    with db.write() as session:
+        register_user(session, email="mo@example.org", name="mo", password=PASSWORD, role=Role.MODERATOR, trusted=True)
+    log_in(client, "mo@example.org")
+    return client
+
+
+@pytest.fixture
+def mod_token(db: Database) -> str:
+    """A bearer token for the moderator `max`."""
+    from forum.accounts.services import create_api_token
+    from forum.accounts.services import register as register_user
+    from forum.types import Role
+
+    with db.write() as session:
+        user = register_user(session, email="max@example.org", name="max", password=PASSWORD, role=Role.MODERATOR, trusted=True)
+        return create_api_token(session, user=user)
+
+
+# The real article the forum is seeded from; it lives beside the repository, not in it.
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+MAYO = SEEDS_DIR / "mayo-center-for-social-media.txt"
+MAYO_TITLE = "The Value of a Leader: Mayo Clinic’s New Center for Social Media"

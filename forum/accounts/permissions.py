@@ -12,6 +12,10 @@ def can_moderate(user: User | None, thread: Thread | None = None) -> bool:
     return user is not None and user.is_moderator
 
 
+def can_import_articles(user: User | None) -> bool:
+    return user is not None and user.is_moderator
+
+
 def can_view_thread(user: User | None, thread: Thread) -> bool:
     if thread.status == Status.PUBLISHED:
         return True

@@ -1,0 +1,69 @@
+"""The moderators' "Import article" page: a URL or pasted text, a preview of
+what will be created (with the pillar suggestion), then the import."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+
+from forum import ratelimit
+from forum.accounts.models import User
+from forum.accounts.permissions import can_import_articles
+from forum.articles.api import run_import
+from forum.articles.schemas import ArticleImport
+from forum.boards.queries import list_boards
+from forum.errors import ForumError, NotFound
+from forum.templating import render
+from forum.text import render_markdown
+from forum.web import page, redirect
+
+
+def _field(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+@page
+def import_page(request: Request, form: FormData | None) -> Response:
+    viewer: User | None = request.state.viewer
+    if viewer is None:
+        return redirect("/login?next=/mod/import")
+    if not can_import_articles(viewer):
+        raise NotFound("There is nothing at this address.")
+    with request.app.state.db.read() as session:
+        boards = list_boards(session)
+    entry = {"url": "", "text": "", "title": "", "board": "", "full": False}
+    context: dict = {"boards": boards, "entry": entry, "report": None, "items": [], "dry_run": True}
+    if form is None:
+        return render(request, "articles/import.html", context)
+
+    entry.update(url=_field(form, "url"), title=_field(form, "title"), board=_field(form, "board"), full=form.get("full") == "on")
+    text = form.get("text")
+    entry["text"] = text if isinstance(text, str) else ""
+    dry_run = form.get("action") != "import"
+    context["dry_run"] = dry_run
+    try:
+        if bool(entry["url"]) == bool(entry["text"].strip()):
+            raise ForumError("Give either a URL or the article's text, not both.")
+        data = ArticleImport(
+            url=entry["url"] or None,
+            text=None if entry["url"] else entry["text"],
+            title=entry["title"] or None,
+            board=entry["board"] or None,
+            dry_run=dry_run,
+            full=bool(entry["full"]),
+        )
+        if not dry_run:
+            request.app.state.rate_limiter.hit(ratelimit.IMPORT, f"user:{viewer.id}")
+        report = run_import(request, data)
+    except ForumError as exc:
+        return render(request, "articles/import.html", {**context, "error": exc.message}, status_code=exc.status_code)
+    except ValueError as exc:
+        return render(request, "articles/import.html", {**context, "error": str(exc)}, status_code=422)
+    if report.error is not None:
+        return render(request, "articles/import.html", {**context, "error": f"{report.source}: {report.error}"}, status_code=422)
+    context["report"] = report
+    context["items"] = [(o, Markup(render_markdown(o.opening))) for o in report.outcomes]
+    return render(request, "articles/import.html", context)
