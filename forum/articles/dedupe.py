@@ -257,14 +257,15 @@ def is_near_duplicate(a_text: str, b_text: str) -> bool:
     return containment(small, large) >= NEAR_DUPLICATE
 
 
-def fingerprint(text: str) -> str:
+def fingerprint(text: str, hashes: set[int] | None = None) -> str:
     """A 64-bit SimHash of the text's shingles, as 16 hex digits.
 
     Each bit is the majority vote of that bit over all shingle hashes, so
     exact copies (after normalisation) share a fingerprint and close copies
     differ in few bits. For display and diagnosis; the rule is
-    `is_near_duplicate`."""
-    hashes = shingles(text)
+    `is_near_duplicate`. Pass `hashes` when the text's shingles are at hand."""
+    if hashes is None:
+        hashes = shingles(text)
     if not hashes:
         return "0" * 16
     # Transposing the hashes' binary strings counts each bit column in C

@@ -587,11 +587,11 @@ def _absolute(link: str | None, base: str | None) -> str | None:
     if not link:
         return None
     try:
-        absolute = urljoin(base or "", link.strip())
-        scheme = urlsplit(absolute).scheme
+        # Splitting drops the tabs and newlines a wrapped link picks up.
+        parts = urlsplit(urljoin(base or "", link.strip()))
     except ValueError:  # "http://[broken"
         return None
-    return absolute if scheme in ("http", "https") else None
+    return parts.geturl() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def _detail_text(detail: Any, *, keep_blocks: bool = False) -> str:

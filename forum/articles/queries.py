@@ -27,16 +27,27 @@ def thread_for_article(session: Session, article_id: int) -> int | None:
     return session.scalar(select(Thread.id).where(Thread.article_id == article_id).order_by(Thread.id).limit(1))
 
 
-def find_duplicate(session: Session, draft: Draft) -> Duplicate | None:
+def find_duplicate(session: Session, draft: Draft, hashes: set[int] | None = None) -> Duplicate | None:
     """The article this draft is another copy of: the same normalised URL, or a
-    near-duplicate text (a syndicated copy, a feed excerpt, other bullets)."""
-    url = normalise_url(draft.url) if draft.url else None
-    if url is not None:
-        article = session.scalar(select(Article).where(Article.canonical_url == url))
-        if article is not None:
-            return Duplicate(article, thread_for_article(session, article.id), "same URL")  # type: ignore[arg-type]
+    near-duplicate text (a syndicated copy, a feed excerpt, other bullets).
+    `hashes` are the draft text's shingles, when the caller has them."""
+    return duplicate_by_url(session, draft.url) or duplicate_by_text(
+        session, draft.text, shingles(draft.text) if hashes is None else hashes
+    )
 
-    sampled = sample(shingles(draft.text))
+
+def duplicate_by_url(session: Session, url: str | None) -> Duplicate | None:
+    normalised = normalise_url(url) if url else None
+    if normalised is None:
+        return None
+    article = session.scalar(select(Article).where(Article.canonical_url == normalised))
+    if article is None:
+        return None
+    return Duplicate(article, thread_for_article(session, article.id), "same URL")  # type: ignore[arg-type]
+
+
+def duplicate_by_text(session: Session, text: str, hashes: set[int]) -> Duplicate | None:
+    sampled = sample(hashes)
     if sampled:
         # The index holds a content-defined sample of every article's shingle
         # hashes, so an excerpt's sample is a subset of its full text's: the
@@ -52,13 +63,13 @@ def find_duplicate(session: Session, draft: Draft) -> Duplicate | None:
         ).all()
         candidates = [article_id for article_id, _ in rows]
     else:
-        # Too short to shingle: only an exact copy counts.
+        # Too short to sample: only an exact copy counts.
         candidates = list(
-            session.scalars(select(Article.id).where(Article.fingerprint == fingerprint(draft.text)).limit(_CANDIDATES))
+            session.scalars(select(Article.id).where(Article.fingerprint == fingerprint(text, hashes)).limit(_CANDIDATES))
         )
     for article_id in candidates:
         article = session.get(Article, article_id)
-        if article is not None and is_near_duplicate(draft.text, article.text):
+        if article is not None and is_near_duplicate(text, article.text):
             return Duplicate(article, thread_for_article(session, article_id), "near-duplicate text")
     return None
 

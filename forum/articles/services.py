@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -18,10 +19,11 @@ from forum.articles.drafts import Draft, Parsed, Skip, SourceError
 from forum.articles.fetch import Fetcher
 from forum.articles.models import Article, ArticleShingle
 from forum.articles.pillars import PillarScore, listed_boards, suggest
-from forum.articles.queries import find_duplicate
+from forum.articles.queries import duplicate_by_text, duplicate_by_url
 from forum.articles.sources import read_source
+from forum.boards.models import Board
 from forum.boards.queries import get_board
-from forum.boards.services import create_thread, list_thread_on
+from forum.boards.services import create_thread, list_thread_on, synchronize_board
 from forum.db import Database
 from forum.errors import ForumError
 from forum.text import BODY_MAX, TITLE_MAX
@@ -100,9 +102,12 @@ def import_parsed(
     for attempt in range(2):
         try:
             with db.rehearse() if dry_run else db.write() as session:
+                boards = Boards(session)
                 report.outcomes = [
-                    import_draft(session, draft, board=board, full=full, dry_run=dry_run) for draft in parsed.drafts
+                    import_draft(session, draft, board=board, full=full, dry_run=dry_run, boards=boards)
+                    for draft in parsed.drafts
                 ]
+                boards.synchronize()
             return report
         except IntegrityError:
             if attempt == 1:
@@ -114,31 +119,64 @@ def import_parsed(
     return report
 
 
+class Boards:
+    """The boards a batch import uses, loaded once, and the ones it touched:
+    their counters are recomputed once at the end instead of per thread."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._loaded: dict[str, Board] = {}
+        self.touched: set[int] = set()
+
+    def get(self, slug: str) -> Board:
+        if slug not in self._loaded:
+            self._loaded[slug] = get_board(self.session, slug)
+        return self._loaded[slug]
+
+    def synchronize(self) -> None:
+        for board_id in sorted(self.touched):
+            synchronize_board(self.session, board_id=board_id)
+
+
 def import_draft(
-    session: Session, draft: Draft, *, board: str | None = None, full: bool = False, dry_run: bool = False
+    session: Session,
+    draft: Draft,
+    *,
+    board: str | None = None,
+    full: bool = False,
+    dry_run: bool = False,
+    boards: Boards | None = None,
 ) -> Outcome:
-    """Create the article and its thread, or report the thread it duplicates."""
-    pillars = suggest(draft.title, draft.text)
-    opening = opening_post(draft, full=full)
-    duplicate = find_duplicate(session, draft)
+    """Create the article and its thread, or report the thread it duplicates.
+
+    Pass `boards` to batch several drafts; its `synchronize()` must then run
+    before the commit. Without it, counters are kept right at once."""
+    batch = boards is not None
+    boards = boards or Boards(session)
+    # The URL first: a re-import of a feed costs one lookup per entry.
+    text_hashes: set[int] = set()
+    duplicate = duplicate_by_url(session, draft.url)
+    if duplicate is None:
+        text_hashes = shingles(draft.text)
+        duplicate = duplicate_by_text(session, draft.text, text_hashes)
     if duplicate is not None:
         return Outcome(
             action="would skip" if dry_run else "skipped",
             title=duplicate.article.title,
             draft=draft,
-            pillars=pillars,
+            pillars=[],
             thread_id=duplicate.thread_id,
             reason=duplicate.reason,
-            opening=opening,
         )
+    pillars = suggest(draft.title, draft.text)
+    opening = opening_post(draft, full=full)
     home = board or pillars[0].slug
-    get_board(session, home)  # an unknown --board fails the whole source, clearly
+    home_board = boards.get(home)  # an unknown --board fails the whole source, clearly
     listed = listed_boards(pillars, home)
 
-    text_hashes = shingles(draft.text)
     article = Article(
         canonical_url=normalise_url(draft.url) if draft.url else None,
-        fingerprint=fingerprint(draft.text),
+        fingerprint=fingerprint(draft.text, text_hashes),
         title=draft.title[:TITLE_MAX],
         author_name=draft.author[:200] if draft.author else None,
         source_url=draft.url,
@@ -147,13 +185,27 @@ def import_draft(
     )
     session.add(article)
     session.flush()
-    session.add_all(ArticleShingle(article_id=article.id, hash=h) for h in sample(text_hashes))  # type: ignore[arg-type]
+    sampled = sorted(sample(text_hashes))
+    if sampled:
+        # Plain rows in one executemany: building an ORM object per hash costs
+        # more than the rest of the import.
+        session.execute(insert(ArticleShingle), [{"article_id": article.id, "hash": h} for h in sampled])
     thread = create_thread(
-        session, author=None, board_slug=home, title=draft.title, body=opening, article_id=article.id, system=True
+        session,
+        author=None,
+        board_slug=home,
+        title=draft.title,
+        body=opening,
+        article_id=article.id,
+        system=True,
+        board=home_board,
+        synchronize=not batch,
     )
+    boards.touched.add(home_board.id)  # type: ignore[arg-type]
     for slug in listed:
-        list_thread_on(session, thread=thread, board=get_board(session, slug))
-    session.flush()
+        listed_board = boards.get(slug)
+        list_thread_on(session, thread=thread, board=listed_board, synchronize=not batch)
+        boards.touched.add(listed_board.id)  # type: ignore[arg-type]
     return Outcome(
         action="would create" if dry_run else "created",
         title=thread.title,

@@ -25,11 +25,19 @@ def create_thread(
     body: str,
     article_id: int | None = None,
     system: bool = False,
+    board: Board | None = None,
+    synchronize: bool = True,
 ) -> Thread:
-    """Start a thread; `system` is for imports and demo content, which have no member author."""
+    """Start a thread; `system` is for imports and demo content, which have no member author.
+
+    A batch (an import of many articles) passes the `board` it already loaded
+    and `synchronize=False`, then calls `synchronize_board` once per board it
+    touched, before its commit.
+    """
     if not system and not can_start_thread(author):
         raise PermissionDenied("Log in to start a thread.")
-    board = get_board(session, board_slug)
+    if board is None or board.slug != board_slug:
+        board = get_board(session, board_slug)
     title = clean_title(title)
     body = clean_body(body)
     now = utcnow()
@@ -47,7 +55,8 @@ def create_thread(
     )
     session.add(thread)
     session.flush()
-    synchronize_board(session, board_id=board.id)  # type: ignore[arg-type]
+    if synchronize:
+        synchronize_board(session, board_id=board.id)  # type: ignore[arg-type]
     return thread
 
 
@@ -95,10 +104,11 @@ def touch_thread(session: Session, *, thread_id: int) -> None:
     mark_thread_changed(session, thread_id)
 
 
-def list_thread_on(session: Session, *, thread: Thread, board: Board) -> bool:
+def list_thread_on(session: Session, *, thread: Thread, board: Board, synchronize: bool = True) -> bool:
     if board.id == thread.board_id or session.get(ThreadListing, (thread.id, board.id)):
         return False
     session.add(ThreadListing(thread_id=thread.id, board_id=board.id))  # type: ignore[arg-type]
-    session.flush()
-    synchronize_board(session, board_id=board.id)  # type: ignore[arg-type]
+    if synchronize:
+        session.flush()
+        synchronize_board(session, board_id=board.id)  # type: ignore[arg-type]
     return True
