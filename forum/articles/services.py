@@ -179,7 +179,8 @@ def import_draft(
         fingerprint=fingerprint(draft.text, text_hashes),
         title=draft.title[:TITLE_MAX],
         author_name=draft.author[:200] if draft.author else None,
-        source_url=draft.url,
+        # A link longer than the column is no use as a link; the URL check above still saw it.
+        source_url=draft.url if draft.url and len(draft.url) <= 2048 else None,
         text=draft.text,
         published_at=draft.published_at,
     )

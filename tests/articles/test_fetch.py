@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from forum.articles import fetch
+from forum.articles import addresses
 from forum.articles.fetch import FetchError, Fetched, FetchRequest, HttpFetcher, StaticFetcher, is_public_address
 from tests.articles.http_server import Chunked, LocalServer, closed_port, redirect, serve, trickle
 
@@ -276,7 +276,7 @@ def test_a_redirect_to_a_private_address_is_refused(
     server: LocalServer, guarded: HttpFetcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Let the server's own address pass as public, so the first hop is allowed.
-    monkeypatch.setattr(fetch, "is_public_address", lambda address: address == "127.0.0.1")
+    monkeypatch.setattr(addresses, "is_public_address", lambda address: address == "127.0.0.1")
     server.routes["/go"] = redirect(f"http://127.0.0.2:{server.port}/admin")
 
     with pytest.raises(FetchError, match=r"^refusing to fetch a private address \(127\.0\.0\.2\)$"):

@@ -254,3 +254,21 @@ def test_the_api_never_reads_a_server_file(client, mod_token, db):
         assert response.status_code == 422
         assert "only http and https" in response.json()["error"]["message"]
     assert counts(db) == (0, 0, 0)
+
+
+def test_moderators_find_the_import_page_in_the_header(moderator):
+    assert 'href="/mod/import"' in moderator.get("/").text
+
+
+def test_a_member_does_not_see_the_import_link(member):
+    assert 'href="/mod/import"' not in member.get("/").text
+
+
+def test_an_entry_with_a_huge_link_still_imports(db):
+    url = "https://blog.example/feed.xml"
+    link = "https://blog.example/" + "a" * 3000
+    report = import_source(db, url, fetcher=static(url, RSS.format(items=ITEM.format(
+        title="A post with a very long address", link=link,
+        body="<p>" + "Our nurses ran a webinar series for the community. " * 6 + "</p>")).encode()))
+    assert report.error is None
+    assert report.outcomes[0].action == "created"
