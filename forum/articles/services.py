@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -188,9 +188,7 @@ def import_draft(
     session.flush()
     sampled = sorted(sample(text_hashes))
     if sampled:
-        # Plain rows in one executemany: building an ORM object per hash costs
-        # more than the rest of the import.
-        session.execute(insert(ArticleShingle), [{"article_id": article.id, "hash": h} for h in sampled])
+        _insert_shingles(session, article.id, sampled)  # type: ignore[arg-type]
     thread = create_thread(
         session,
         author=None,
@@ -205,7 +203,7 @@ def import_draft(
     boards.touched.add(home_board.id)  # type: ignore[arg-type]
     for slug in listed:
         listed_board = boards.get(slug)
-        list_thread_on(session, thread=thread, board=listed_board, synchronize=not batch)
+        list_thread_on(session, thread=thread, board=listed_board, synchronize=not batch, new_thread=True)
         boards.touched.add(listed_board.id)  # type: ignore[arg-type]
     return Outcome(
         action="would create" if dry_run else "created",
@@ -217,6 +215,22 @@ def import_draft(
         thread_id=None if dry_run else thread.id,
         opening=opening,
     )
+
+
+def _insert_shingles(session: Session, article_id: int, hashes: list[int]) -> None:
+    """The article's sampled shingle hashes, as plain rows.
+
+    An ORM object per hash costs more than the rest of the import. On
+    PostgreSQL an executemany is still a statement per row, so the hashes go
+    as one array parameter; SQLite runs an executemany in-process, cheaply.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("INSERT INTO article_shingle (article_id, hash) SELECT :article_id, unnest(CAST(:hashes AS bigint[]))"),
+            {"article_id": article_id, "hashes": hashes},
+        )
+    else:
+        session.execute(insert(ArticleShingle), [{"article_id": article_id, "hash": h} for h in hashes])
 
 
 # The opening post ----------------------------------------------------------

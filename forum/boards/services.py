@@ -104,8 +104,19 @@ def touch_thread(session: Session, *, thread_id: int) -> None:
     mark_thread_changed(session, thread_id)
 
 
-def list_thread_on(session: Session, *, thread: Thread, board: Board, synchronize: bool = True) -> bool:
-    if board.id == thread.board_id or session.get(ThreadListing, (thread.id, board.id)):
+def list_thread_on(
+    session: Session, *, thread: Thread, board: Board, synchronize: bool = True, new_thread: bool = False
+) -> bool:
+    """List the thread on another board too. True if it was not listed there.
+
+    `new_thread`: the thread was made in this transaction, so it can have no
+    listing but the ones added here (saves a query per board in a batch)."""
+    if board.id == thread.board_id:
+        return False
+    if new_thread:
+        if (thread.id, board.id) in {(o.thread_id, o.board_id) for o in session.new if isinstance(o, ThreadListing)}:
+            return False
+    elif session.get(ThreadListing, (thread.id, board.id)):
         return False
     session.add(ThreadListing(thread_id=thread.id, board_id=board.id))  # type: ignore[arg-type]
     if synchronize:
