@@ -16,6 +16,8 @@ from starlette.responses import Response
 from forum.articles.fetch import HttpFetcher
 from forum.articles.poller import FeedPoller
 from forum.boards.cache import ThreadCache
+from forum.live.hub import make_hub
+from forum.live.rooms import Relay
 from forum.db import Database
 from forum.errors import ForumError
 from forum.middleware import RequestMiddleware
@@ -93,9 +95,11 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
             poller = FeedPoller(db, interval=settings.feed_poll_seconds, make_fetcher=app.state.make_fetcher)
             poller.start()
         app.state.feed_poller = poller
+        await app.state.relay.start()
         try:
             yield
         finally:
+            await app.state.relay.stop()
             if poller is not None:
                 await poller.stop()
             if database is None:
@@ -117,6 +121,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
     app.state.templates = make_environment()
     app.state.thread_cache = ThreadCache(max_bytes=settings.page_cache_mb * 1024 * 1024, ttl=settings.page_cache_seconds)
     db.on_commit(app.state.thread_cache.invalidate)
+    app.state.relay = Relay(db, make_hub(settings.broadcast_url), app.state.templates, app.state.thread_cache)
     app.state.rate_limiter = MemoryRateLimiter() if settings.rate_limits else NullRateLimiter()
     app.state.cookie_serializer = URLSafeSerializer(settings.resolved_secret_key(), salt="forum.session")
     app.state.openapi = build_openapi(settings.base_url)

@@ -107,6 +107,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         access_log=False,
         proxy_headers=True,
         log_level="info",
+        # The sans-I/O websockets implementation; frames over 64 KiB are refused;
+        # pings find dead peers. No per-message compression: it roughly doubles
+        # the memory each open socket holds, and comment frames are small.
+        ws="websockets-sansio",
+        ws_max_size=64 * 1024,
+        ws_per_message_deflate=False,
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
     )
     return 0
 

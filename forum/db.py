@@ -18,7 +18,10 @@ from sqlmodel import Session
 
 log = logging.getLogger("forum")
 
-CommitListener = Callable[[frozenset[int]], None]
+# After a commit: thread id -> ids of its existing comments that changed (edited,
+# removed, hidden); new comments are found by id, so they need not be named.
+Changes = dict[int, frozenset[int]]
+CommitListener = Callable[[Changes], None]
 _CHANGED_THREADS = "forum.changed_threads"
 
 
@@ -26,9 +29,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def mark_thread_changed(session: Session, thread_id: int) -> None:
-    """Note that what this thread shows changed; the commit listeners hear of it once committed."""
-    session.info.setdefault(_CHANGED_THREADS, set()).add(thread_id)
+def mark_thread_changed(session: Session, thread_id: int, comment_id: int | None = None) -> None:
+    """Note that what this thread shows changed (and which existing comment, if
+    one did); the commit listeners hear of it once committed."""
+    changed: dict[int, set[int]] = session.info.setdefault(_CHANGED_THREADS, {})
+    comments = changed.setdefault(thread_id, set())
+    if comment_id is not None:
+        comments.add(comment_id)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -106,7 +113,7 @@ class Database:
         self._listeners_lock = threading.Lock()
 
     def on_commit(self, listener: CommitListener) -> None:
-        """Call `listener(thread_ids)` after each write that changed those threads commits.
+        """Call `listener(changes)` after each write that changed threads commits.
 
         Held weakly (a bound method of a cache or hub), so an app that is gone
         stops listening without having to say so.
@@ -114,7 +121,7 @@ class Database:
         with self._listeners_lock:
             self._listeners.append(weakref.WeakMethod(listener))  # type: ignore[arg-type]
 
-    def _committed(self, thread_ids: frozenset[int]) -> None:
+    def _committed(self, changes: Changes) -> None:
         with self._listeners_lock:
             self._listeners = [ref for ref in self._listeners if ref() is not None]
             listeners = [ref() for ref in self._listeners]
@@ -122,11 +129,11 @@ class Database:
             if listener is None:
                 continue
             try:
-                listener(thread_ids)
+                listener(changes)
             except Exception:
                 # The write is committed whatever a listener does; a failing
                 # listener is logged, never turned into a failed request.
-                log.exception("commit listener failed for threads %s", sorted(thread_ids))
+                log.exception("commit listener failed for threads %s", sorted(changes))
 
     @property
     def dialect(self) -> str:
@@ -150,7 +157,7 @@ class Database:
                 raise
             changed = session.info.pop(_CHANGED_THREADS, None)
         if changed:
-            self._committed(frozenset(changed))
+            self._committed({thread: frozenset(comments) for thread, comments in changed.items()})
 
     @contextmanager
     def rehearse(self) -> Iterator[Session]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from forum.accounts import views as accounts
@@ -15,6 +15,7 @@ from forum.boards import api as boards_api
 from forum.boards import views as boards
 from forum.comments import api as comments_api
 from forum.comments import views as comments
+from forum.live.views import thread_socket
 from forum.paths import STATIC_DIR
 from forum.types import MAX_ID
 from forum.web import api
@@ -77,5 +78,6 @@ def build_routes() -> list[BaseRoute]:
         Route("/api/v1/threads/{thread_id:id}/comments", comments_api.list_comments_api, methods=["GET"]),
         Route("/api/v1/threads/{thread_id:id}/comments", comments_api.create_comment_api, methods=["POST"]),
         Route("/api/v1/articles", articles_api.import_articles_api, methods=["POST"]),
+        WebSocketRoute("/ws/threads/{thread_id:id}", thread_socket),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]

@@ -10,7 +10,7 @@ from forum.accounts.permissions import can_comment, can_delete_comment, can_edit
 from forum.boards.models import Thread
 from forum.boards.services import synchronize_thread
 from forum.comments.models import Comment, CommentRevision
-from forum.db import utcnow
+from forum.db import mark_thread_changed, utcnow
 from forum.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from forum.moderation.services import record_event
 from forum.text import clean_body, render_markdown
@@ -93,6 +93,7 @@ def edit_comment(session: Session, *, editor: User | None, comment_id: int, body
         record_event(session, actor_id=editor.id, action="comment.edited", target_type="comment", target_id=comment.id)  # type: ignore[union-attr]
     session.flush()
     synchronize_thread(session, thread_id=thread.id)  # type: ignore[arg-type]
+    mark_thread_changed(session, thread.id, comment.id)  # type: ignore[arg-type]
     return True
 
 
@@ -106,4 +107,5 @@ def delete_comment(session: Session, *, actor: User | None, comment_id: int) -> 
     record_event(session, actor_id=actor.id, action="comment.removed", target_type="comment", target_id=comment.id)  # type: ignore[union-attr]
     session.flush()
     synchronize_thread(session, thread_id=thread.id)  # type: ignore[arg-type]
+    mark_thread_changed(session, thread.id, comment.id)  # type: ignore[arg-type]
     return True

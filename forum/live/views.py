@@ -1,0 +1,168 @@
+"""GET /ws/threads/{id}?after={last_seen_comment_id}: a thread, live.
+
+On connect the viewer joins the thread's room first, then gets every
+published comment with id > after from the database, then the live frames,
+with anything it already had dropped: nothing published during the catch-up
+is lost or sent twice. It may post ({"type":"comment","body",…}) under the
+same rules as the form and the API, and say it is typing.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from forum import ratelimit
+from forum.accounts.auth import load_viewer
+from forum.accounts.models import User
+from forum.boards.queries import get_thread
+from forum.comments.services import create_comment
+from forum.errors import ForumError, InvalidInput, NotAuthenticated, NotFound
+from forum.live.clients import Client, Frame
+from forum.live.queries import published_since
+from forum.live.rooms import Relay, Room, comment_frame
+from forum.types import MAX_ID
+
+MAX_FRAME = 64 * 1024
+TYPING_EVERY = 3.0
+NOT_FOUND = 4404
+POLICY = 1008
+TOO_BIG = 1009
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def origin_allowed(websocket: WebSocket) -> bool:
+    """The site itself and FORUM_EMBED_ORIGINS. A client that sends no Origin
+    is not a browser, and carries no one else's cookies to misuse."""
+    origin = websocket.headers.get("origin")
+    if not origin:
+        return True
+    settings = websocket.app.state.settings
+    host = websocket.headers.get("host", "")
+    allowed = {_origin(settings.base_url), f"http://{host}".lower(), f"https://{host}".lower()}
+    allowed.update(o.lower() for o in settings.embed_origin_list)
+    return origin.lower().rstrip("/") in allowed
+
+
+def _after(websocket: WebSocket) -> int | None:
+    raw = websocket.query_params.get("after", "0") or "0"
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        return None
+    return min(int(raw), MAX_ID)
+
+
+def _error(code: str, message: str) -> Frame:
+    return Frame(json.dumps({"type": "error", "code": code, "message": message}))
+
+
+async def thread_socket(websocket: WebSocket) -> None:
+    state = websocket.app.state
+    relay: Relay = state.relay
+    if not origin_allowed(websocket):
+        await websocket.close(code=POLICY, reason="origin not allowed")
+        return
+    after = _after(websocket)
+    thread_id: int = websocket.path_params["thread_id"]
+
+    def who_and_where() -> User | None:
+        viewer = load_viewer(websocket)  # type: ignore[arg-type]
+        with state.db.read() as session:
+            get_thread(session, viewer, thread_id)
+        return viewer
+
+    await websocket.accept()
+    if after is None:
+        await websocket.close(code=POLICY, reason="after must be a comment id")
+        return
+    try:
+        viewer = await run_in_threadpool(who_and_where)
+    except NotFound:
+        await websocket.close(code=NOT_FOUND, reason="no such thread")
+        return
+
+    client = Client(websocket, viewer, after=after)
+    room = await relay.join(thread_id, client)
+    try:
+        backlog = await run_in_threadpool(_catch_up, state.db, thread_id, after)
+        for view in backlog:
+            await client.send_now(comment_frame(state.templates, view))
+            client.last_id = max(client.last_id, view.id)
+        await client.send_now(json.dumps({"type": "presence", "count": max(relay.count(thread_id), len(room.clients))}))
+        client.start_sender()
+        while not client.closed:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            if text is None:
+                client.offer(_error("bad_frame", "Send JSON text frames."))
+                continue
+            if len(text) > MAX_FRAME:
+                await websocket.close(code=TOO_BIG, reason="frame over 64 KiB")
+                break
+            await _handle(relay, room, client, text)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        relay.leave(room, client)
+        await client.stop()
+
+
+def _catch_up(db: Any, thread_id: int, after: int) -> list[Any]:
+    with db.read() as session:
+        return published_since(session, thread_id, after)
+
+
+async def _handle(relay: Relay, room: Room, client: Client, text: str) -> None:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        client.offer(_error("bad_frame", "The frame is not valid JSON."))
+        return
+    kind = data.get("type") if isinstance(data, dict) else None
+    if kind == "comment":
+        client.offer(await _post(relay, room, client, data))
+    elif kind == "typing":
+        if client.viewer is None:
+            return
+        now = time.monotonic()
+        if now - client.last_typing >= TYPING_EVERY:
+            client.last_typing = now
+            await relay.typing(room, client)
+    else:
+        client.offer(_error("unknown_type", 'Frames are {"type":"comment",…} or {"type":"typing"}.'))
+
+
+async def _post(relay: Relay, room: Room, client: Client, data: dict[str, Any]) -> Frame:
+    """The same service, rules and rate limit as the form and the API."""
+    body = data.get("body")
+    parent_id = data.get("parent_id")
+    try:
+        if client.viewer is None:
+            raise NotAuthenticated("Log in to comment.")
+        if not isinstance(body, str):
+            raise InvalidInput("body must be text.", field="body")
+        if parent_id is not None and (type(parent_id) is not int or not 1 <= parent_id <= MAX_ID):
+            raise InvalidInput("parent_id must be a comment id.", field="parent_id")
+        viewer = client.viewer
+        state = client.websocket.app.state
+
+        def write() -> int:
+            state.rate_limiter.hit(ratelimit.COMMENT, f"user:{viewer.id}")
+            with state.db.write() as session:
+                comment = create_comment(session, author=viewer, thread_id=room.thread_id, body=body, parent_id=parent_id)
+                return comment.id  # type: ignore[return-value]
+
+        comment_id = await run_in_threadpool(write)
+    except ForumError as exc:
+        return _error(exc.code, exc.message)
+    return Frame(json.dumps({"type": "posted", "id": comment_id}))
