@@ -88,7 +88,7 @@ class PostgresHub:
                 async with self._publish_lock:
                     await self._notify(payload)
         except CONNECTION_ERRORS as exc:
-            log.warning("hub: PostgreSQL is unreachable, notice dropped (%s)", exc or type(exc).__name__)
+            log.warning("hub: PostgreSQL is unreachable, notice dropped (%s: %s)", type(exc).__name__, exc)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -137,7 +137,7 @@ class PostgresHub:
             try:
                 return await self._listen()
             except CONNECTION_ERRORS as exc:
-                log.info("hub: PostgreSQL still unreachable (%s)", exc or type(exc).__name__)
+                log.info("hub: PostgreSQL still unreachable (%s: %s)", type(exc).__name__, exc)
 
     async def _watch(self, listener: asyncpg.Connection, lost: asyncio.Event) -> None:
         try:
@@ -146,7 +146,7 @@ class PostgresHub:
                     await self._wait_until_lost(listener, lost)
                     log.warning("hub: PostgreSQL closed the listening connection, reconnecting")
                 except CONNECTION_ERRORS as exc:
-                    log.warning("hub: lost the PostgreSQL listener (%s), reconnecting", exc or type(exc).__name__)
+                    log.warning("hub: lost the PostgreSQL listener (%s: %s), reconnecting", type(exc).__name__, exc)
                 listener.terminate()
                 listener, lost = await self._relisten()
                 log.info("hub: PostgreSQL listener restored")

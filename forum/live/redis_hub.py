@@ -1,4 +1,4 @@
-"""The hub on Redis pub/sub: one subscriber connection per process, publishes on a small pool.
+"""The hub on Redis pub/sub: one subscribing connection per process, one for PUBLISH.
 
 Redis keeps nothing for a subscriber that is away, so a lost connection means
 lost notices. The reader reconnects with backoff, subscribes again and only
@@ -16,7 +16,7 @@ import logging
 import random
 from collections.abc import Iterator
 
-from redis.asyncio import BlockingConnectionPool, ConnectionPool, Redis
+from redis.asyncio import ConnectionPool, Redis
 from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -31,7 +31,6 @@ CONNECT_TIMEOUT = 2.0
 # A publish that cannot reach Redis within this is dropped: the poster's
 # request must not wait on the hub.
 PUBLISH_TIMEOUT = 1.0
-PUBLISH_CONNECTIONS = 8
 # After this long without a message the reader pings, and a server that does
 # not answer within PING_TIMEOUT is taken for gone: a peer that vanished
 # without closing the connection (a dead host, a dropped route) never errors.
@@ -57,6 +56,7 @@ class RedisHub:
         # Shown by CLIENT LIST, so an operator can tell the hub's connections apart.
         self._client_name = client_name
         self._publisher: Redis | None = None
+        self._publish_lock = asyncio.Lock()
         self._reader: asyncio.Task[None] | None = None
 
     async def start(self, on_notice: NoticeHandler, on_reconnect: ReconnectHandler) -> None:
@@ -66,24 +66,14 @@ class RedisHub:
         self._reader = asyncio.create_task(self._read(pubsub, on_notice, on_reconnect), name="forum.live redis reader")
 
     async def publish(self, notice: Notice) -> None:
-        if self._publisher is None:
-            pool = BlockingConnectionPool.from_url(
-                self._url,
-                max_connections=PUBLISH_CONNECTIONS,
-                timeout=PUBLISH_TIMEOUT,
-                socket_connect_timeout=PUBLISH_TIMEOUT,
-                socket_timeout=PUBLISH_TIMEOUT,
-                client_name=self._client_name,
-                # One retry on a fresh connection: after a Redis restart every
-                # pooled connection is stale, and the first publish should not be lost to that.
-                retry=Retry(NoBackoff(), 1),
-            )
-            self._publisher = Redis.from_pool(pool)
         try:
+            # The timeout covers waiting for the lock too: during an outage
+            # every publisher gives up after PUBLISH_TIMEOUT, not one after another.
             async with asyncio.timeout(PUBLISH_TIMEOUT):
-                await self._publisher.publish(self._channel, encode(notice))
+                async with self._publish_lock:
+                    await self._publishing_client().publish(self._channel, encode(notice))
         except (RedisError, OSError) as exc:  # TimeoutError is an OSError
-            log.warning("hub: Redis is unreachable, notice dropped (%s)", exc or type(exc).__name__)
+            log.warning("hub: Redis is unreachable, notice dropped (%s: %s)", type(exc).__name__, exc)
 
     async def stop(self) -> None:
         if self._reader is not None:
@@ -93,9 +83,26 @@ class RedisHub:
             except asyncio.CancelledError:
                 pass
             self._reader = None
-        if self._publisher is not None:
-            await self._publisher.aclose()
-            self._publisher = None
+        async with self._publish_lock:
+            if self._publisher is not None:
+                await self._publisher.aclose()
+                self._publisher = None
+
+    def _publishing_client(self) -> Redis:
+        # One connection and one PUBLISH at a time, as in the PostgreSQL hub:
+        # a PUBLISH is a sub-millisecond round trip, and a pool that blocks
+        # when full was seen to hold a publish seconds past its timeout.
+        if self._publisher is None:
+            self._publisher = Redis.from_url(
+                self._url,
+                socket_connect_timeout=PUBLISH_TIMEOUT,
+                socket_timeout=PUBLISH_TIMEOUT,
+                client_name=self._client_name,
+                # One retry on a fresh connection: after a Redis restart the
+                # open connection is stale, and the first publish should not be lost to that.
+                retry=Retry(NoBackoff(), 1),
+            )
+        return self._publisher
 
     async def _subscribe(self) -> PubSub:
         pool = ConnectionPool.from_url(
@@ -128,7 +135,7 @@ class RedisHub:
             try:
                 return await self._subscribe()
             except (RedisError, OSError) as exc:
-                log.info("hub: Redis still unreachable (%s)", exc or type(exc).__name__)
+                log.info("hub: Redis still unreachable (%s: %s)", type(exc).__name__, exc)
 
     async def _read(self, pubsub: PubSub, on_notice: NoticeHandler, on_reconnect: ReconnectHandler) -> None:
         try:
@@ -136,7 +143,7 @@ class RedisHub:
                 try:
                     await self._relay(pubsub, on_notice)
                 except (RedisError, OSError) as exc:
-                    log.warning("hub: lost the Redis subscription (%s), reconnecting", exc or type(exc).__name__)
+                    log.warning("hub: lost the Redis subscription (%s: %s), reconnecting", type(exc).__name__, exc)
                 await _close(pubsub)
                 pubsub = await self._resubscribe()
                 log.info("hub: Redis subscription restored")

@@ -23,6 +23,7 @@ from jinja2 import Environment
 from starlette.concurrency import run_in_threadpool
 
 from forum.boards.cache import ThreadCache
+from forum.boards.models import Thread
 from forum.comments.queries import CommentView
 from forum.comments.render import render_comment
 from forum.comments.schemas import comment_public
@@ -151,7 +152,7 @@ class Relay:
         if room is None:
             room = self.rooms[thread_id] = Room(thread_id)
             async with room.lock:
-                room.last_id = await run_in_threadpool(self._latest, thread_id)
+                room.last_id, room.locked = await run_in_threadpool(self._initial, thread_id)
                 room.ready.set()
         else:
             await room.ready.wait()
@@ -165,9 +166,10 @@ class Relay:
             del self.rooms[room.thread_id]
         self._presence_changed(room)
 
-    def _latest(self, thread_id: int) -> int:
+    def _initial(self, thread_id: int) -> tuple[int, bool | None]:
         with self.db.read() as session:
-            return latest_comment_id(session, thread_id)
+            thread = session.get(Thread, thread_id)
+            return latest_comment_id(session, thread_id), thread.locked if thread is not None else None
 
     async def refresh(self, room: Room, changed: frozenset[int]) -> None:
         async with room.lock:

@@ -67,9 +67,6 @@ def _error(code: str, message: str) -> Frame:
 async def thread_socket(websocket: WebSocket) -> None:
     state = websocket.app.state
     relay: Relay = state.relay
-    if not origin_allowed(websocket):
-        await websocket.close(code=POLICY, reason="origin not allowed")
-        return
     after = _after(websocket)
     thread_id: int = websocket.path_params["thread_id"]
 
@@ -79,7 +76,12 @@ async def thread_socket(websocket: WebSocket) -> None:
             get_thread(session, viewer, thread_id)
         return viewer
 
+    # Accepted, then closed with a reason, so a refused browser sees why (a
+    # refused handshake reaches its script only as a bare 1006) and stops retrying.
     await websocket.accept()
+    if not origin_allowed(websocket):
+        await websocket.close(code=POLICY, reason="origin not allowed")
+        return
     if after is None:
         await websocket.close(code=POLICY, reason="after must be a comment id")
         return
@@ -130,7 +132,14 @@ async def _handle(relay: Relay, room: Room, client: Client, text: str) -> None:
         return
     kind = data.get("type") if isinstance(data, dict) else None
     if kind == "comment":
-        client.offer(await _post(relay, room, client, data))
+        reply = await _post(relay, room, client, data)
+        ref = data.get("ref")
+        if isinstance(ref, (str, int)) and not isinstance(ref, bool) and len(str(ref)) <= 64:
+            # The client's own tag for this post, echoed so it can match the answer to its form.
+            answer = json.loads(reply.text)
+            answer["ref"] = ref
+            reply = Frame(json.dumps(answer))
+        client.offer(reply)
     elif kind == "typing":
         if client.viewer is None:
             return
