@@ -85,6 +85,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             "or postgresql://…, or run one worker."
         )
     settings.resolved_secret_key()  # refuse a placeholder key before listening
+    try:
+        from forum.live.hub import make_hub
+
+        make_hub(settings.broadcast_url)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
     configure_logging()
     _migrate(settings)
     if args.demo:

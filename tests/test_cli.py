@@ -135,3 +135,9 @@ def test_an_unreachable_database_is_reported_not_traced(tmp_path: Path):
     assert result.returncode == 1
     assert "cannot reach the database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_an_unknown_broadcast_url(tmp_path: Path):
+    result = run(["serve"], tmp_path, env={"FORUM_BROADCAST_URL": "kafka://127.0.0.1:9092"})
+    assert result.returncode == 1
+    assert "FORUM_BROADCAST_URL must start with memory://, redis:// or postgresql://" in result.stderr
