@@ -284,3 +284,33 @@ def test_a_post_can_carry_a_reference_that_the_answer_echoes(db, live):
         ws.send_text(json.dumps({"type": "comment", "body": " ", "ref": 7}))
         [error] = frames(ws, 1, kinds=("error",))
     assert ack["ref"] == "form-1" and error["ref"] == 7
+
+
+def test_typing_is_shown_to_the_others_and_rate_limited(db, app):
+    _, thread = writer_and_thread(db)
+    with TestClient(app) as typist_browser, TestClient(app) as reader_browser:
+        register_in_browser(typist_browser, "typist")
+        with typist_browser.websocket_connect(f"/ws/threads/{thread.id}") as typist, \
+                reader_browser.websocket_connect(f"/ws/threads/{thread.id}") as reader:
+            frames(typist, 1, kinds=("presence",))
+            frames(reader, 1, kinds=("presence",))
+            for _ in range(5):
+                typist.send_text('{"type": "typing"}')
+            typist.send_text('{"type": "comment", "body": "done typing"}')
+            got: list[str] = []
+            while "comment" not in got:
+                got.append(json.loads(reader.receive_text())["type"])
+            seen_by_typist: list[str] = []
+            while "comment" not in seen_by_typist:
+                seen_by_typist.append(json.loads(typist.receive_text())["type"])
+    assert got.count("typing") == 1  # five keystrokes within 3 s: one signal
+    assert "typing" not in seen_by_typist
+
+
+def test_viewers_are_told_to_resync_when_the_hub_reconnects(db, live, app):
+    _, thread = writer_and_thread(db)
+    with live.websocket_connect(f"/ws/threads/{thread.id}") as ws:
+        frames(ws, 1, kinds=("presence",))
+        live.portal.call(app.state.relay.on_reconnect)
+        [resync] = frames(ws, 1, kinds=("resync",))
+    assert resync == {"type": "resync"}

@@ -107,3 +107,25 @@ def test_a_comment_posted_to_one_process_reaches_a_viewer_of_the_other(hub: str,
                 if frame["type"] == "comment":
                     received.append(frame["comment"]["id"])
     assert received == posted
+
+
+def test_presence_counts_viewers_across_processes(postgres_url: str, tmp_path: Path):
+    require("redis")
+    db = Database(postgres_url)
+    try:
+        with db.write() as session:
+            user = register(session, email="presence@example.org", name="presence", password=PASSWORD)
+            thread = create_thread(session, author=user, board_slug="rally", title="Who is here", body="x")
+    finally:
+        db.dispose()
+    with forum_serve(postgres_url, REDIS_URL, tmp_path, "a") as a, forum_serve(postgres_url, REDIS_URL, tmp_path, "b") as b:
+        path = f"/ws/threads/{thread.id}"
+        with connect(a.replace("http://", "ws://") + path, open_timeout=10) as on_a, \
+                connect(b.replace("http://", "ws://") + path, open_timeout=10) as on_b:
+            for ws in (on_a, on_b):
+                deadline = time.monotonic() + 15
+                count = 0
+                while count != 2:
+                    frame = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+                    if frame["type"] == "presence":
+                        count = frame["count"]
