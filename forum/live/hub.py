@@ -23,7 +23,8 @@ the clients that may have missed them.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+import random
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Protocol
 
 # One channel carries every notice; each process keeps those about threads it has viewers on.
@@ -45,6 +46,20 @@ class Hub(Protocol):
         (the notice is dropped, logged, and subscribers resync on reconnect)."""
 
     async def stop(self) -> None: ...
+
+
+# Reconnecting to a lost Redis or PostgreSQL: the first wait, and the longest.
+FIRST_DELAY = 0.1
+MAX_DELAY = 5.0
+
+
+def reconnect_delays() -> Iterator[float]:
+    """0.1 s doubling up to 5 s, each jittered within its upper half, so the
+    processes that lost the server together do not all come back together."""
+    delay = FIRST_DELAY
+    while True:
+        yield random.uniform(delay / 2, delay)
+        delay = min(delay * 2, MAX_DELAY)
 
 
 def encode(notice: Notice) -> str:

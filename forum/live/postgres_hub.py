@@ -14,12 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
-from collections.abc import Iterator
 
 import asyncpg
 
-from forum.live.hub import CHANNEL, Notice, NoticeHandler, ReconnectHandler, decode, encode
+from forum.live.hub import CHANNEL, Notice, NoticeHandler, ReconnectHandler, decode, encode, reconnect_delays
 
 log = logging.getLogger("forum.live")
 
@@ -32,8 +30,6 @@ CHECK_TIMEOUT = 3.0
 CLOSE_TIMEOUT = 2.0
 # NOTIFY refuses a payload of 8,000 bytes or more; notices are a few dozen.
 MAX_PAYLOAD = 7900
-FIRST_DELAY = 0.1
-MAX_DELAY = 5.0
 # Connection errors as asyncpg raises them (TimeoutError is an OSError).
 CONNECTION_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
@@ -42,15 +38,6 @@ def asyncpg_dsn(url: str) -> str:
     """The URL as asyncpg takes it: `postgresql+psycopg://` (SQLAlchemy's form) becomes `postgresql://`."""
     scheme, separator, rest = url.partition("://")
     return scheme.split("+", 1)[0] + separator + rest
-
-
-def reconnect_delays() -> Iterator[float]:
-    """0.1 s doubling up to 5 s, each jittered within its upper half, so the
-    processes that lost the server together do not all come back together."""
-    delay = FIRST_DELAY
-    while True:
-        yield random.uniform(delay / 2, delay)
-        delay = min(delay * 2, MAX_DELAY)
 
 
 class PostgresHub:

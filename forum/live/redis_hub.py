@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
-from collections.abc import Iterator
 
 from redis.asyncio import ConnectionPool, Redis
 from redis.asyncio.client import PubSub
@@ -23,7 +21,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from forum.live.hub import CHANNEL, Notice, NoticeHandler, ReconnectHandler, decode, encode
+from forum.live.hub import CHANNEL, Notice, NoticeHandler, ReconnectHandler, decode, encode, reconnect_delays
 
 log = logging.getLogger("forum.live")
 
@@ -36,17 +34,6 @@ PUBLISH_TIMEOUT = 1.0
 # without closing the connection (a dead host, a dropped route) never errors.
 PING_EVERY = 5.0
 PING_TIMEOUT = 3.0
-FIRST_DELAY = 0.1
-MAX_DELAY = 5.0
-
-
-def reconnect_delays() -> Iterator[float]:
-    """0.1 s doubling up to 5 s, each jittered within its upper half, so the
-    processes that lost the server together do not all come back together."""
-    delay = FIRST_DELAY
-    while True:
-        yield random.uniform(delay / 2, delay)
-        delay = min(delay * 2, MAX_DELAY)
 
 
 class RedisHub:
