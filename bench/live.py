@@ -1,6 +1,6 @@
 """Live comments to N viewers: delivery, latency, CPU and memory of the websocket fan-out.
 
-    .venv/bin/python bench/live.py                 # everything (SQLite; hubs on PostgreSQL), about 10 min
+    .venv/bin/python bench/live.py                 # everything (SQLite; hubs on PostgreSQL), 9-11 min
     .venv/bin/python bench/live.py --quick         # fewer viewers, shorter runs, about 3 min
     .venv/bin/python bench/live.py --only viewers --viewers 1000 --rates 5 --duration 20
     .venv/bin/python bench/live.py --only hubs --hub redis
@@ -23,7 +23,8 @@ Sections (`--only` picks some):
               RSS before and with N connected. The floor (bench/live_floor.py: the `websockets`
               library alone broadcasting a frame of the same size) is measured the same way.
   saturation  N = 1,000; the post rate doubles until delivery falls behind (p99 over 1 s, a
-              delivery missing after the grace period, or a viewer dropped).
+              delivery missing after the grace period, or a viewer dropped), then one step
+              half-way back.
   idle        10,000 connected, idle viewers: server RSS; then one post reaches them all.
   hubs        two server processes on one PostgreSQL scratch database, FORUM_BROADCAST_URL
               redis:// and postgresql://; 1,000 viewers split across both, posts to one; against
@@ -51,7 +52,6 @@ import resource
 import select
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -78,6 +78,7 @@ HOST = "127.0.0.1"
 MAX_FRAME = 64 * 1024
 CONNECT_TIMEOUT = 60.0
 SETTLE = 2.0  # after connecting: joins announce presence with a 1 s debounce
+IDLE_WINDOW = 21.0  # longer than a ping interval (20 s) and two presence rounds (10 s)
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 PACKAGES = ("starlette", "uvicorn", "httptools", "uvloop", "websockets", "jinja2", "sqlalchemy", "psycopg", "redis")
@@ -605,7 +606,7 @@ class Run:
     others: float = 0.0  # % of the two CPUs busy with anything but this benchmark (other programs on the machine)
     attempts: int = 1
     seconds: float = 0.0
-    lag_max: float = 0.0
+    lag_max: float = 0.0  # how far the poster fell behind its schedule
     response_p50: float = 0.0
     response_p99: float = 0.0
     frame_bytes: float = 0.0
@@ -999,6 +1000,8 @@ class IdleResult:
     rss_after_post: float
     connect_seconds: float
     server_cpu_idle: float
+    idle_seconds: float
+    frames_per_viewer: float  # frames each idle viewer was sent meanwhile (presence)
     post: Run | None
 
 
@@ -1014,15 +1017,20 @@ def section_idle(bench: Bench, servers: Servers, forum: Forum, args: argparse.Na
     try:
         connected = subs.connect(n, args.batch)
         settle()
+        subs.call("reset", run=0)
         cpu0, t0 = cpu_seconds(server.pid), time.monotonic()
-        time.sleep(3)
-        idle_cpu = 100 * (cpu_seconds(server.pid) - cpu0) / (time.monotonic() - t0)
+        time.sleep(IDLE_WINDOW)
+        idle_seconds = time.monotonic() - t0
+        idle_cpu = 100 * (cpu_seconds(server.pid) - cpu0) / idle_seconds
+        path = bench.workdir / "idle.bin"
+        frames = sum(r["other"] for r in subs.call("dump", path=str(path))) / n
         rss_idle = rss_mib(server.pid)
-        print(f"  connected in {connected['seconds']:.1f} s; RSS {before:.0f} → {rss_idle:.0f} MiB; idle CPU {idle_cpu:.1f}%", flush=True)
+        print(f"  connected in {connected['seconds']:.1f} s; RSS {before:.0f} → {rss_idle:.0f} MiB; over {idle_seconds:.0f} s idle: "
+              f"server CPU {idle_cpu:.1f}%, {frames:.1f} frames to each viewer", flush=True)
         run = bench.measure(f"idle N={n} one post", target="forum", servers=[server], post_port=server.port, groups=[subs],
                             rate=1, duration=1, grace=max(args.grace, 30), thread=forum.thread_id, token=forum.token)
         print_run(run)
-        return IdleResult(n, before, rss_idle, rss_mib(server.pid), connected["seconds"], idle_cpu, run)
+        return IdleResult(n, before, rss_idle, rss_mib(server.pid), connected["seconds"], idle_cpu, idle_seconds, frames, run)
     finally:
         subs.close()
         servers.stop(server)
@@ -1178,7 +1186,9 @@ def report(args: argparse.Namespace, machine: str, viewers: list[ViewerResult], 
     if viewers:
         rate = args.rates[0]
         print()
-        print(f"viewers, {rate:g} posts/s (median over {args.rounds} rounds; max = the largest in any round)")
+        frame = med([r.frame_bytes for v in viewers for r in v.forum])
+        print(f"viewers, {rate:g} posts/s (median over {args.rounds} rounds; max = the largest in any round); a comment frame is {frame:,.0f} bytes, "
+              "the floor's the same size")
         header = (f"{'':<6}{'N':>6}  {'delivered':<28}{'p50':>6}{'p99':>7}{'max':>7}  {'last viewer med/max':>19}  {'server CPU':>10}  "
                   f"{'ms/post srv/gen':>15}  {'RSS before → with':>18}  {'KiB/conn':>8}")
         print(header)
@@ -1207,8 +1217,10 @@ def report(args: argparse.Namespace, machine: str, viewers: list[ViewerResult], 
         print()
         every = [r for v in viewers for r in (*v.forum, *v.floor, *v.faster)]
         busiest = max(every, key=lambda r: r.client_cpu)
-        print(f"load generator: at most {busiest.client_cpu:.0f}% of CPU {args.client_cpu} ({busiest.label}); "
-              + ("it kept up." if busiest.client_cpu < 80 else "close to a full core: it may have set the pace."))
+        late = max(every, key=lambda r: r.lag_max)
+        print(f"load generator: at most {busiest.client_cpu:.0f}% of CPU {args.client_cpu} ({busiest.label}); the poster was at most "
+              f"{1000 * late.lag_max:.1f} ms behind its schedule ({late.label}); "
+              + ("it kept up." if busiest.client_cpu < 80 and late.lag_max < 0.01 else "it may have set the pace."))
         for v in viewers:
             floor = summary(v.floor)
             if floor["gen_ms"] > floor["srv_ms"]:
@@ -1244,7 +1256,9 @@ def report(args: argparse.Namespace, machine: str, viewers: list[ViewerResult], 
         print()
         per = 1024 * (idle.rss_idle - idle.rss_before) / idle.viewers
         print(f"idle, {idle.viewers:,} viewers: RSS {idle.rss_before:.0f} MiB before, {idle.rss_idle:.0f} MiB with them ({per:.1f} KiB each), "
-              f"{idle.rss_after_post:.0f} MiB after one post; connected in {idle.connect_seconds:.1f} s; idle server CPU {idle.server_cpu_idle:.1f}%")
+              f"{idle.rss_after_post:.0f} MiB after one post; connected in {idle.connect_seconds:.1f} s")
+        print(f"  {idle.idle_seconds:.0f} s with nothing posted: server CPU {idle.server_cpu_idle:.1f}%; each viewer was sent {idle.frames_per_viewer:.1f} frames "
+              f"(presence; {idle.frames_per_viewer * idle.viewers / idle.idle_seconds:,.0f} frames/s in all)")
         if idle.post is not None:
             print(f"  one post: {completeness([idle.post])}; last viewer after {ms(idle.post.last_max())} ms")
         verdicts.append((f"{idle.viewers:,} idle viewers under {IDLE_RSS_MIB:g} MiB server RSS", idle.rss_idle < IDLE_RSS_MIB if idle.viewers >= 10_000 else None,
@@ -1262,14 +1276,22 @@ def report(args: argparse.Namespace, machine: str, viewers: list[ViewerResult], 
             if base is not None and h is not base:
                 b = summary(base.runs)
                 extra = f"   vs one process: p50 {s['p50'] - b['p50']:+.1f} ms, p99 {s['p99'] - b['p99']:+.1f} ms, last viewer {s['last_med'] - b['last_med']:+.1f} ms"
+            both = " (both processes)" if h is not base else ""
             print(f"  {h.name:<12} {completeness(h.runs)}; p50 {ms(s['p50'])} p99 {ms(s['p99'])} max {ms(s['max'])} ms; last viewer med {ms(s['last_med'])} "
-                  f"max {ms(s['last_max'])} ms; server CPU {s['cpu']:.1f}% (both){extra}")
+                  f"max {ms(s['last_max'])} ms; server CPU {s['cpu']:.1f}%{both}; POST p50 {s['post_ms']:.1f} ms{extra}")
             groups = sorted({g for r in h.runs for g in r.by_group})
             if len(groups) > 1:
                 for g in groups:
                     p50 = med([percentile(r.by_group[g], 50) * 1000 for r in h.runs])
                     p99 = med([percentile(r.by_group[g], 99) * 1000 for r in h.runs])
                     print(f"  {'':<12}   viewers on the {g}: p50 {ms(p50)} p99 {ms(p99)} ms")
+    every = [r for v in viewers for r in (*v.forum, *v.floor, *v.faster)] + (saturation.runs if saturation else []) + [r for h in hubs for r in h.runs]
+    disturbed = [r for r in every if r.others > args.max_others]
+    repeated = sum(r.attempts - 1 for r in every)
+    print()
+    print(f"other programs: {repeated} runs were repeated because other programs kept more than {args.max_others:g}% of a CPU busy; "
+          + (f"{len(disturbed)} kept anyway after {args.retries} retries: " + ", ".join(f"{r.label} ({r.others:.0f}%)" for r in disturbed)
+             if disturbed else "every run kept was undisturbed"))
     print()
     print("targets:")
     for name, ok, detail in verdicts:
@@ -1429,7 +1451,7 @@ def estimate(args: argparse.Namespace) -> str:
     if "saturation" in args.only:
         seconds += 5 * (args.saturation_duration + 6) + 10
     if "idle" in args.only:
-        seconds += 20 + args.idle / 300
+        seconds += 20 + IDLE_WINDOW + args.idle / 300
     if "hubs" in args.only:
         seconds += (1 + len(args.hubs)) * (args.rounds * (args.duration + 3) + 15)
     return f"{seconds / 60:.0f} min"

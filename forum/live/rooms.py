@@ -217,7 +217,7 @@ class Relay:
                 self.presence.pop(thread_id, None)
         total = self.count(thread_id)
         room = self.rooms.get(thread_id)
-        if room is not None and (total != before or server == self.server):
+        if room is not None and total != before:
             room.offer(Frame(json.dumps({"type": "presence", "count": total})))
 
     async def _repeat_presence(self) -> None:
