@@ -105,6 +105,7 @@ def test_edits_and_deletions_reach_open_pages(db, live):
     user, thread = writer_and_thread(db)
     first = comment(db, user, thread, "first draft")
     with live.websocket_connect(f"/ws/threads/{thread.id}?after={first}") as ws:
+        frames(ws, 1, kinds=("presence",))  # joined: from here on, edits reach this viewer
         with db.write() as session:
             edit_comment(session, editor=user, comment_id=first, body="second draft")
         [edited] = frames(ws, 1)
