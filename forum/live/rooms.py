@@ -16,7 +16,6 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Iterable
 from typing import Any
 
 from jinja2 import Environment
@@ -229,6 +228,3 @@ class Relay:
     async def typing(self, room: Room, client: Client) -> None:
         await self.hub.publish({"y": room.thread_id, "k": f"{self.server}:{client.id}"})
 
-
-def frames_for(env: Environment, views: Iterable[CommentView]) -> list[tuple[int, str]]:
-    return [(view.id, comment_frame(env, view)) for view in views]
