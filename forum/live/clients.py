@@ -1,9 +1,12 @@
-"""One websocket viewer: a bounded queue of frames and its own sender task.
+"""One websocket viewer: a bounded backlog of frames, sent without blocking the publisher.
 
-The publishing side never awaits a socket: it offers a frame to each viewer's
-queue and moves on, so one stalled socket cannot slow the others or the
-poster. A viewer whose queue fills up has fallen too far behind to be caught
-up frame by frame: it is sent `resync` (reload the list from the page or the
+The publishing side never awaits a socket. It offers a frame to each viewer:
+a viewer whose socket is keeping up has the frame written at once (a send
+only waits while the peer is not reading, see `eager.py`); a viewer whose
+socket is busy gets the frame appended to its backlog, which a task of its
+own drains. So one stalled socket cannot slow the others or the poster. A
+viewer whose backlog fills up has fallen too far behind to be caught up
+frame by frame: it is sent `resync` (reload the list from the page or the
 API) and closed.
 """
 
@@ -12,11 +15,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections import deque
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketState
 
 from forum.accounts.models import User
+from forum.live.eager import start_eagerly
 
 log = logging.getLogger("forum.live")
 
@@ -46,54 +53,80 @@ class Client:
         self.viewer = viewer
         # The highest comment id this viewer has been sent (or had on its page).
         self.last_id = after
-        self.queue: asyncio.Queue[Frame] = asyncio.Queue(maxsize=QUEUE_SIZE)
         self.closed = False
         self.last_typing = 0.0
+        # Frames waiting for the socket: while the catch-up is being sent
+        # (before `start_sender`) or while a send is waiting for the peer.
+        self.backlog: deque[Frame] = deque()
+        self._live = False
         self._sender: asyncio.Task[None] | None = None
 
     def offer(self, frame: Frame) -> None:
-        """Queue a frame without waiting; a full queue ends this viewer with `resync`."""
+        """Send or queue a frame without waiting; a full backlog ends this viewer with `resync`."""
         if self.closed:
             return
-        try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
+        if self._live and self._sender is None and not self.backlog:
+            self._write(frame)
+        elif len(self.backlog) >= QUEUE_SIZE:
             self.overflow()
+        else:
+            self.backlog.append(frame)
 
     def overflow(self) -> None:
         self.closed = True
-        while not self.queue.empty():
-            self.queue.get_nowait()
-        self.queue.put_nowait(Frame(RESYNC))
-        self.queue.put_nowait(_CLOSE)
+        self.backlog.clear()
+        self.backlog.append(Frame(RESYNC))
+        self.backlog.append(_CLOSE)
+        if self._live and self._sender is None:
+            self._sender = asyncio.create_task(self._drain(None), name=f"forum-live-sender-{self.id}")
 
     def start_sender(self) -> None:
-        self._sender = asyncio.create_task(self._send_loop(), name=f"forum-live-sender-{self.id}")
+        """The catch-up is sent: from now on frames go out as they come."""
+        self._live = True
+        if self.backlog:
+            self._sender = asyncio.create_task(self._drain(None), name=f"forum-live-sender-{self.id}")
 
     async def stop(self) -> None:
         self.closed = True
-        if self._sender is not None and not self._sender.done():
-            self._sender.cancel()
+        sender = self._sender
+        if sender is not None and not sender.done():
+            sender.cancel()
             try:
-                await self._sender
+                await sender
             except (asyncio.CancelledError, Exception):
                 pass
 
     async def send_now(self, text: str) -> None:
-        """For the handshake and the catch-up, before the sender task starts."""
+        """For the handshake and the catch-up, before `start_sender`."""
         await self.websocket.send_text(text)
 
-    async def _send_loop(self) -> None:
+    def _write(self, frame: Frame) -> None:
+        if frame.comment_id:
+            if frame.comment_id <= self.last_id:
+                return  # already sent in the catch-up
+            self.last_id = frame.comment_id
         try:
-            while True:
-                frame = await self.queue.get()
+            rest = start_eagerly(self.websocket.send_text(frame.text))
+        except Exception:
+            # The peer went away: the receive loop will notice and clean up.
+            self.closed = True
+            return
+        if rest is not None:
+            self._sender = asyncio.create_task(self._drain(rest), name=f"forum-live-sender-{self.id}")
+
+    async def _drain(self, rest: Coroutine[Any, Any, None] | None) -> None:
+        try:
+            if rest is not None:
+                await rest
+            while self.backlog:
+                frame = self.backlog.popleft()
                 if frame is _CLOSE:
-                    if self.websocket.application_state == WebSocketState.CONNECTED:
+                    if getattr(self.websocket, "application_state", None) == WebSocketState.CONNECTED:
                         await self.websocket.close(code=TOO_SLOW, reason="too far behind; reload")
                     return
-                if frame.comment_id and frame.comment_id <= self.last_id:
-                    continue  # already sent in the catch-up
                 if frame.comment_id:
+                    if frame.comment_id <= self.last_id:
+                        continue
                     self.last_id = frame.comment_id
                 await self.websocket.send_text(frame.text)
         except asyncio.CancelledError:
@@ -101,3 +134,5 @@ class Client:
         except Exception:
             # The peer went away mid-send: the receive loop will notice and clean up.
             self.closed = True
+        finally:
+            self._sender = None
