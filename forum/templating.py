@@ -57,6 +57,12 @@ def make_environment() -> Environment:
     env.filters["iso"] = iso
     env.filters["plural"] = _plural
     env.globals["Markup"] = Markup
+    # Labels for why a post waits in the review queue (moderation/_queue_item.html).
+    from forum.moderation.models import FLAG_REASON_LABELS
+    from forum.moderation.premoderation import REASON_LABELS
+
+    env.globals["REASON_LABELS"] = REASON_LABELS
+    env.globals["FLAG_REASON_LABELS"] = FLAG_REASON_LABELS
     return env
 
 
