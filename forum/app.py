@@ -22,8 +22,9 @@ from forum.db import Database
 from forum.errors import ForumError
 from forum.middleware import RequestMiddleware
 from forum.openapi import build_openapi
-from forum.ratelimit import MemoryRateLimiter, NullRateLimiter
+from forum.ratelimit import make_rate_limiter
 from forum.routes import build_routes
+from forum.moderation.policy import Policy
 from forum.settings import Settings
 from forum.templating import make_environment, render
 from forum.web import describe_http_exception, is_api, json_error, retry_headers
@@ -102,6 +103,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
             await app.state.relay.stop()
             if poller is not None:
                 await poller.stop()
+            app.state.rate_limiter.close()
             if database is None:
                 db.dispose()
 
@@ -122,7 +124,8 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
     app.state.thread_cache = ThreadCache(max_bytes=settings.page_cache_mb * 1024 * 1024, ttl=settings.page_cache_seconds)
     db.on_commit(app.state.thread_cache.invalidate)
     app.state.relay = Relay(db, make_hub(settings.broadcast_url), app.state.templates, app.state.thread_cache)
-    app.state.rate_limiter = MemoryRateLimiter() if settings.rate_limits else NullRateLimiter()
+    app.state.rate_limiter = make_rate_limiter(settings)
+    app.state.policy = Policy.from_settings(settings)
     app.state.cookie_serializer = URLSafeSerializer(settings.resolved_secret_key(), salt="forum.session")
     app.state.openapi = build_openapi(settings.base_url)
     app.state.make_fetcher = lambda: HttpFetcher(allow_private=settings.fetch_allow_private)

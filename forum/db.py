@@ -22,7 +22,11 @@ log = logging.getLogger("forum")
 # removed, hidden); new comments are found by id, so they need not be named.
 Changes = dict[int, frozenset[int]]
 CommitListener = Callable[[Changes], None]
+# Other news for the hub once a write commits (the review queue changed, say):
+# small JSON objects, published as they are.
+NoticeListener = Callable[[list[dict[str, Any]]], None]
 _CHANGED_THREADS = "forum.changed_threads"
+_NOTICES = "forum.notices"
 
 
 def utcnow() -> datetime:
@@ -36,6 +40,13 @@ def mark_thread_changed(session: Session, thread_id: int, comment_id: int | None
     comments = changed.setdefault(thread_id, set())
     if comment_id is not None:
         comments.add(comment_id)
+
+
+def publish_after_commit(session: Session, notice: dict[str, Any]) -> None:
+    """Hand `notice` to the notice listeners (the hub) if and once this write commits."""
+    notices: list[dict[str, Any]] = session.info.setdefault(_NOTICES, [])
+    if notice not in notices:
+        notices.append(notice)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -111,6 +122,7 @@ class Database:
         self._write_engine = self.engine.execution_options(forum_write=True)
         self._listeners: list[weakref.WeakMethod[CommitListener]] = []
         self._listeners_lock = threading.Lock()
+        self._notice_listeners: list[weakref.WeakMethod[NoticeListener]] = []
 
     def on_commit(self, listener: CommitListener) -> None:
         """Call `listener(changes)` after each write that changed threads commits.
@@ -120,6 +132,23 @@ class Database:
         """
         with self._listeners_lock:
             self._listeners.append(weakref.WeakMethod(listener))  # type: ignore[arg-type]
+
+    def on_notices(self, listener: NoticeListener) -> None:
+        """Call `listener(notices)` after each write that published notices commits (held weakly)."""
+        with self._listeners_lock:
+            self._notice_listeners.append(weakref.WeakMethod(listener))  # type: ignore[arg-type]
+
+    def _published(self, notices: list[dict[str, Any]]) -> None:
+        with self._listeners_lock:
+            self._notice_listeners = [ref for ref in self._notice_listeners if ref() is not None]
+            listeners = [ref() for ref in self._notice_listeners]
+        for listener in listeners:
+            if listener is None:
+                continue
+            try:
+                listener(notices)
+            except Exception:
+                log.exception("notice listener failed")
 
     def _committed(self, changes: Changes) -> None:
         with self._listeners_lock:
@@ -154,10 +183,14 @@ class Database:
             except BaseException:
                 session.rollback()
                 session.info.pop(_CHANGED_THREADS, None)
+                session.info.pop(_NOTICES, None)
                 raise
             changed = session.info.pop(_CHANGED_THREADS, None)
+            notices = session.info.pop(_NOTICES, None)
         if changed:
             self._committed({thread: frozenset(comments) for thread, comments in changed.items()})
+        if notices:
+            self._published(notices)
 
     @contextmanager
     def rehearse(self) -> Iterator[Session]:
@@ -169,6 +202,7 @@ class Database:
             finally:
                 session.rollback()
                 session.info.pop(_CHANGED_THREADS, None)
+                session.info.pop(_NOTICES, None)
 
     def ping(self) -> bool:
         try:

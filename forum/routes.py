@@ -16,6 +16,7 @@ from forum.boards import views as boards
 from forum.comments import api as comments_api
 from forum.comments import views as comments
 from forum.live.views import thread_socket
+from forum.moderation import api as moderation_api
 from forum.paths import STATIC_DIR
 from forum.types import MAX_ID
 from forum.web import api
@@ -78,6 +79,12 @@ def build_routes() -> list[BaseRoute]:
         Route("/api/v1/threads/{thread_id:id}/comments", comments_api.list_comments_api, methods=["GET"]),
         Route("/api/v1/threads/{thread_id:id}/comments", comments_api.create_comment_api, methods=["POST"]),
         Route("/api/v1/articles", articles_api.import_articles_api, methods=["POST"]),
+        Route("/api/v1/comments/{comment_id:id}/flags", moderation_api.flag_comment_api, methods=["POST"]),
+        Route("/api/v1/threads/{thread_id:id}/flags", moderation_api.flag_thread_api, methods=["POST"]),
+        Route("/api/v1/mod/comments/{comment_id:id}/{action}", moderation_api.comment_action_api, methods=["POST"]),
+        Route("/api/v1/mod/threads/{thread_id:id}/{action}", moderation_api.thread_action_api, methods=["POST"]),
+        Route("/api/v1/mod/queue", moderation_api.queue_api),
+        Route("/api/v1/mod/queue/{item_id:id}/{action}", moderation_api.queue_action_api, methods=["POST"]),
         WebSocketRoute("/ws/threads/{thread_id:id}", thread_socket),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]

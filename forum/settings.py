@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     # when no write notice arrives (writes through this process or the hub
     # invalidate at once; this bounds staleness from writers that tell no one).
     page_cache_seconds: float = Field(default=1.0, ge=0, le=3600)
+    # Pre-moderation: how many of a new account's first posts wait for a
+    # moderator (accounts an operator makes are trusted and skip it).
+    new_account_held_posts: int = Field(default=1, ge=0, le=100)
+    # Flags from this many distinct members hide a comment or thread until a
+    # moderator reviews it.
+    flag_threshold: int = Field(default=3, ge=1, le=100)
 
     @field_validator("rate_limits", mode="before")
     @classmethod

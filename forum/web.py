@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from forum import csrf
@@ -66,7 +66,7 @@ async def read_form(request: Request) -> FormData:
         raise BadRequest("The request ended before the form arrived.") from None
 
 
-async def read_json(request: Request) -> dict[str, Any]:
+async def read_json(request: Request, *, empty_ok: bool = False) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type and content_type != "application/json" and not content_type.endswith("+json"):
         raise UnsupportedMedia("Send the request body as JSON with Content-Type: application/json.")
@@ -75,6 +75,8 @@ async def read_json(request: Request) -> dict[str, Any]:
     except ClientDisconnect:
         raise BadRequest("The request ended before its body arrived.") from None
     if not raw.strip():
+        if empty_ok:
+            return {}
         raise BadRequest("The request body is empty; send a JSON object.")
     try:
         text = raw.decode("utf-8")
@@ -145,8 +147,9 @@ def is_anonymous(request: Request) -> bool:
     return not has_cookie(request) and bearer_token(request) is None
 
 
-def client_key(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def client_key(connection: HTTPConnection) -> str:
+    """The client's address as the socket sees it: the app trusts no proxy header by default."""
+    return connection.client.host if connection.client else "unknown"
 
 
 def page(fn: PageFn) -> Callable[[Request], Awaitable[Response]]:
@@ -170,8 +173,11 @@ def _with_viewer(fn: PageFn, request: Request, form: FormData | None) -> Respons
     return fn(request, form)
 
 
-def api(fn: ApiFn | None = None, *, status_code: int = 200, login: bool = False) -> Any:
-    """A JSON endpoint: `fn(request, viewer, payload)` returns data or a Response."""
+def api(fn: ApiFn | None = None, *, status_code: int = 200, login: bool = False, empty_body_ok: bool = False) -> Any:
+    """A JSON endpoint: `fn(request, viewer, payload)` returns data or a Response.
+
+    `empty_body_ok`: a POST may come without a body (an action whose fields are all optional).
+    """
 
     def decorate(fn: ApiFn) -> Callable[[Request], Awaitable[Response]]:
         @functools.wraps(fn)
@@ -186,7 +192,7 @@ def api(fn: ApiFn | None = None, *, status_code: int = 200, login: bool = False)
                     csrf.check_origin(request, request.app.state.settings.base_url)
                     csrf.check_token(browser(request).csrf, request.headers.get(csrf.HEADER))
                 if request.method in {"POST", "PUT", "PATCH"}:
-                    payload = await read_json(request)
+                    payload = await read_json(request, empty_ok=empty_body_ok)
 
             def run() -> Any:
                 viewer = load_viewer(request)

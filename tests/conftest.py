@@ -124,6 +124,8 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
         "base_url": "http://testserver",
         "rate_limits": False,
         "feed_poll_seconds": 0,
+        # Most tests post from fresh accounts; pre-moderation has tests of its own.
+        "new_account_held_posts": 0,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

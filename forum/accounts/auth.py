@@ -107,5 +107,7 @@ def load_viewer(request: Request) -> User | None:
                 # Expired or logged out elsewhere: forget the dead token.
                 state.token = None
                 state.dirty = True
+    if user is not None and user.is_suspended():
+        user = None  # a suspended account is logged out everywhere, tokens included
     request.state.viewer = user
     return user

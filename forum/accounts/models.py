@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, String
+from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
 from forum.db import UTCDateTime, utcnow
@@ -23,6 +23,23 @@ class User(SQLModel, table=True):
     trusted: bool = Field(default=False, nullable=False)
     bio: str = Field(default="", sa_column=Column(String(2000), nullable=False, server_default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    # A moderator's boards (ids); empty: every board. Ignored for members and admins.
+    moderated_boards: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    # Silenced: can read, cannot post or flag. Suspended: cannot log in at all.
+    silenced_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    silence_reason: str = Field(default="", sa_column=Column(String(1000), nullable=False, server_default=""))
+    suspended_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    suspend_reason: str = Field(default="", sa_column=Column(String(1000), nullable=False, server_default=""))
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def is_silenced(self, now: datetime | None = None) -> bool:
+        return self.silenced_until is not None and self.silenced_until > (now or utcnow())
+
+    def is_suspended(self, now: datetime | None = None) -> bool:
+        return self.suspended_until is not None and self.suspended_until > (now or utcnow())
 
     @property
     def is_moderator(self) -> bool:

@@ -1,45 +1,90 @@
-"""Who may do what: pure functions shared by pages, the API and the socket."""
+"""Who may do what: pure functions shared by pages, the API and the socket.
+
+Moderators are site-wide, or moderate chosen boards (`User.moderated_boards`);
+admins moderate everything and manage moderators. A thing a viewer may not see
+is a 404 wherever it is asked for; an action a viewer may not take is refused
+here, whatever the client sent.
+"""
 
 from __future__ import annotations
 
 from forum.accounts.models import User
 from forum.boards.models import Thread
 from forum.comments.models import Comment
-from forum.types import Status
+from forum.types import Role, Status
+
+
+def moderated_board_ids(user: User | None) -> frozenset[int] | None:
+    """The boards a user moderates: None for every board, an empty set for none."""
+    if user is None or user.role == Role.MEMBER or user.is_suspended():
+        return frozenset()
+    if user.role == Role.ADMIN or not user.moderated_boards:
+        return None
+    return frozenset(int(b) for b in user.moderated_boards)
+
+
+def can_moderate_board(user: User | None, board_id: int) -> bool:
+    boards = moderated_board_ids(user)
+    return boards is None or board_id in boards
 
 
 def can_moderate(user: User | None, thread: Thread | None = None) -> bool:
-    return user is not None and user.is_moderator
+    """With a thread: may moderate it. Without: moderates somewhere (may open /mod)."""
+    boards = moderated_board_ids(user)
+    if thread is None:
+        return boards is None or bool(boards)
+    return boards is None or thread.board_id in boards
+
+
+def can_admin(user: User | None) -> bool:
+    return user is not None and user.role == Role.ADMIN and not user.is_suspended()
+
+
+def can_manage_user(actor: User | None, target: User) -> bool:
+    """Silence, suspend, note: moderators act on members; only admins act on moderators."""
+    if not can_moderate(actor) or actor is None or actor.id == target.id:
+        return False
+    return target.role == Role.MEMBER or can_admin(actor) and target.role != Role.ADMIN
 
 
 def can_import_articles(user: User | None) -> bool:
-    return user is not None and user.is_moderator
+    return can_moderate(user)
 
 
 def can_view_thread(user: User | None, thread: Thread) -> bool:
     if thread.status == Status.PUBLISHED:
         return True
-    if thread.status == Status.HELD:
-        return user is not None and (user.id == thread.author_id or user.is_moderator)
+    if thread.status in {Status.HELD, Status.HIDDEN} and user is not None and user.id == thread.author_id:
+        return True  # its author sees it waiting, or taken down, with the reason
     return can_moderate(user, thread)
 
 
+def can_post(user: User | None) -> bool:
+    """Logged in, neither silenced nor suspended."""
+    return user is not None and not user.is_silenced() and not user.is_suspended()
+
+
 def can_start_thread(user: User | None) -> bool:
-    return user is not None
+    return can_post(user)
 
 
 def can_comment(user: User | None, thread: Thread) -> bool:
-    if user is None or thread.status != Status.PUBLISHED:
+    if not can_post(user) or thread.status != Status.PUBLISHED:
         return False
     return not thread.locked or can_moderate(user, thread)
 
 
-def can_view_comment(user: User | None, comment: Comment) -> bool:
+def can_flag(user: User | None, author_id: int | None) -> bool:
+    """Any member who may post, on anything but their own words."""
+    return can_post(user) and user is not None and user.id != author_id
+
+
+def can_view_comment(user: User | None, comment: Comment, thread: Thread | None = None) -> bool:
     if comment.status in {Status.PUBLISHED, Status.REMOVED}:
         return True
-    if comment.status == Status.HELD:
-        return user is not None and (user.id == comment.author_id or user.is_moderator)
-    return user is not None and user.is_moderator
+    if user is not None and user.id == comment.author_id and comment.status in {Status.HELD, Status.HIDDEN}:
+        return True  # its author sees it waiting, or taken down, with the reason
+    return can_moderate(user, thread) if thread is not None else moderated_board_ids(user) is None
 
 
 def can_edit_comment(user: User | None, comment: Comment, thread: Thread) -> bool:
@@ -47,6 +92,8 @@ def can_edit_comment(user: User | None, comment: Comment, thread: Thread) -> boo
         return False
     if can_moderate(user, thread):
         return True
+    if not can_post(user) or comment.status == Status.HIDDEN:
+        return False
     return comment.author_id == user.id and not thread.locked
 
 

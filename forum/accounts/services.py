@@ -21,7 +21,7 @@ from forum.accounts.passwords import (
 )
 from forum.db import utcnow
 from forum.errors import Conflict, InvalidInput
-from forum.moderation.services import record_event
+from forum.moderation.audit import record_event
 from forum.text import strip_controls
 from forum.types import Role
 
@@ -107,6 +107,18 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def suspension_message(user: User) -> str:
+    until = user.suspended_until.strftime("%Y-%m-%d %H:%M UTC") if user.suspended_until else "further notice"
+    reason = f" Reason: {user.suspend_reason}" if user.suspend_reason else ""
+    return f"This account is suspended until {until}.{reason}"
+
+
+def silence_message(user: User) -> str:
+    until = user.silenced_until.strftime("%Y-%m-%d %H:%M UTC") if user.silenced_until else "further notice"
+    reason = f" Reason: {user.silence_reason}" if user.silence_reason else ""
+    return f"You cannot post until {until}: a moderator has silenced this account.{reason}"
 
 
 def set_password(session: Session, *, user: User, password: str) -> None:

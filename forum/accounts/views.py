@@ -12,13 +12,13 @@ from sqlalchemy import select
 from forum import ratelimit
 from forum.accounts.auth import browser, log_in_browser, log_out_browser
 from forum.accounts.models import User
-from forum.accounts.services import authenticate, end_session, is_valid_name, register, start_session
+from forum.accounts.services import authenticate, end_session, is_valid_name, register, start_session, suspension_message
 from forum.boards.queries import threads_by_author
 from forum.comments.queries import comments_by_author
 from forum.errors import ForumError, NotFound
-from forum.moderation.services import record_event
+from forum.moderation.audit import record_event
 from forum.templating import render
-from forum.web import client_key, page, redirect
+from forum.web import client_key, page, redirect, retry_headers
 
 
 def _safe_next(value: object) -> str:
@@ -44,15 +44,17 @@ def login_page(request: Request, form: FormData | None) -> Response:
     email, password = _field(form, "email"), _field(form, "password")
     app = request.app.state
     try:
-        app.rate_limiter.hit(ratelimit.LOGIN, client_key(request))
-        app.rate_limiter.hit(ratelimit.LOGIN, "email:" + email.strip().lower())
+        ratelimit.hit_login(app.rate_limiter, email, client_key(request))
     except ForumError as exc:
-        return render(request, "accounts/login.html", {"next_url": next_url, "email": email, "error": exc.message}, status_code=exc.status_code)
+        return render(request, "accounts/login.html", {"next_url": next_url, "email": email, "error": exc.message}, status_code=exc.status_code, headers=retry_headers(exc))
     with app.db.write() as session:
         user = authenticate(session, email=email, password=password)
         if user is None:
             record_event(session, actor_id=None, action="account.login_failed", target_type="user", data={"email": email.strip().lower()[:254]})
             error = "That email and password do not match an account."
+        elif user.is_suspended():
+            error = suspension_message(user)
+            user = None
         else:
             token = start_session(session, user=user)
             record_event(session, actor_id=user.id, action="account.login", target_type="user", target_id=user.id)
@@ -69,12 +71,12 @@ def register_page(request: Request, form: FormData | None) -> Response:
     email, name, password = _field(form, "email"), _field(form, "name"), _field(form, "password")
     app = request.app.state
     try:
-        app.rate_limiter.hit(ratelimit.REGISTER, client_key(request))
+        ratelimit.hit_register(app.rate_limiter, client_key(request))
         with app.db.write() as session:
             user = register(session, email=email, name=name, password=password)
             token = start_session(session, user=user)
     except ForumError as exc:
-        return render(request, "accounts/register.html", {"email": email, "name": name, "error": exc.message}, status_code=exc.status_code)
+        return render(request, "accounts/register.html", {"email": email, "name": name, "error": exc.message}, status_code=exc.status_code, headers=retry_headers(exc))
     log_in_browser(request, token)
     return redirect("/", request)
 

@@ -44,7 +44,7 @@ def import_articles_api(request: Request, viewer: User, payload: dict[str, Any])
     if not can_import_articles(viewer):
         raise PermissionDenied("Only moderators can import articles.")
     data = parse(ArticleImport, payload)
-    request.app.state.rate_limiter.hit(ratelimit.IMPORT, f"user:{viewer.id}")
+    ratelimit.hit_import(request.app.state.rate_limiter, viewer)
     report = run_import(request, data)
     if report.error is not None:
         raise InvalidInput(f"{report.source}: {report.error}", field="url" if data.url is not None else "text")

@@ -17,7 +17,7 @@ from forum.boards.queries import list_boards
 from forum.errors import ForumError, NotFound
 from forum.templating import render
 from forum.text import render_markdown
-from forum.web import page, redirect
+from forum.web import page, redirect, retry_headers
 
 
 def _field(form: FormData, name: str) -> str:
@@ -56,10 +56,10 @@ def import_page(request: Request, form: FormData | None) -> Response:
             full=bool(entry["full"]),
         )
         if not dry_run:
-            request.app.state.rate_limiter.hit(ratelimit.IMPORT, f"user:{viewer.id}")
+            ratelimit.hit_import(request.app.state.rate_limiter, viewer)
         report = run_import(request, data)
     except ForumError as exc:
-        return render(request, "articles/import.html", {**context, "error": exc.message}, status_code=exc.status_code)
+        return render(request, "articles/import.html", {**context, "error": exc.message}, status_code=exc.status_code, headers=retry_headers(exc))
     except ValueError as exc:
         return render(request, "articles/import.html", {**context, "error": str(exc)}, status_code=422)
     if report.error is not None:

@@ -12,7 +12,10 @@ from forum.accounts.models import User
 from forum.boards.queries import board_threads, get_board, get_thread_view, list_boards
 from forum.boards.schemas import ThreadCreate, board_public, thread_public
 from forum.boards.services import create_thread
-from forum.web import api, int_param, parse
+from forum.moderation.models import TargetType
+from forum.moderation.queue import held_reasons
+from forum.types import Status
+from forum.web import api, client_key, int_param, parse
 
 
 @api
@@ -34,9 +37,12 @@ def board_threads_api(request: Request, viewer: User | None, payload: None) -> A
 def create_thread_api(request: Request, viewer: User, payload: dict[str, Any]) -> Any:
     data = parse(ThreadCreate, payload)
     app = request.app.state
-    app.rate_limiter.hit(ratelimit.THREAD, f"user:{viewer.id}")
+    ratelimit.hit_thread(app.rate_limiter, viewer, client_key(request))
     with app.db.write() as session:
-        thread = create_thread(session, author=viewer, board_slug=data.board, title=data.title, body=data.body)
+        thread = create_thread(session, author=viewer, board_slug=data.board, title=data.title, body=data.body, policy=app.policy)
+        if thread.status == Status.HELD:
+            held = {"status": "held", "id": thread.id, "reasons": held_reasons(session, TargetType.THREAD, thread.id)}  # type: ignore[arg-type]
+            return JSONResponse(held, status_code=202)
     with app.db.read() as session:
         view = get_thread_view(session, viewer, thread.id)  # type: ignore[arg-type]
     return JSONResponse(thread_public(view), status_code=201, headers={"Location": f"/api/v1/threads/{thread.id}"})

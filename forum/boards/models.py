@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Integer, String, Text
+from sqlalchemy import Boolean, Column, Index, Integer, String, Text, false
 from sqlmodel import Field, SQLModel
 
 from forum.db import UTCDateTime, utcnow
@@ -21,6 +21,8 @@ class Board(SQLModel, table=True):
     position: int = Field(default=0, nullable=False)
     thread_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     last_activity_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Every post on this board waits for a moderator.
+    premoderated: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
 
 class Thread(SQLModel, table=True):
@@ -40,6 +42,10 @@ class Thread(SQLModel, table=True):
     status: str = Field(default=Status.PUBLISHED, sa_column=Column(String(16), nullable=False))
     locked: bool = Field(default=False, nullable=False)
     pinned: bool = Field(default=False, nullable=False)
+    # Closed: locked, with the reason shown on the thread.
+    closed_reason: str = Field(default="", sa_column=Column(String(500), nullable=False, server_default=""))
+    # Why a moderator took it down (shown to its author).
+    mod_reason: str = Field(default="", sa_column=Column(String(1000), nullable=False, server_default=""))
     comment_count: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     # Bumped by every change to the thread or its comments; the page cache keys on it.
     revision: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))

@@ -13,7 +13,7 @@ from sqlalchemy import and_, false, or_, select, true, tuple_
 from sqlmodel import Session
 
 from forum.accounts.models import User
-from forum.accounts.permissions import can_moderate, can_view_thread
+from forum.accounts.permissions import can_view_thread, moderated_board_ids
 from forum.articles.models import Article
 from forum.boards.models import Board, Thread, ThreadListing
 from forum.errors import InvalidInput, NotFound
@@ -45,10 +45,12 @@ def get_board(session: Session, slug: str) -> Board:
 
 
 def visible_thread_clause(viewer: User | None):  # type: ignore[no-untyped-def]
-    if can_moderate(viewer):
+    boards = moderated_board_ids(viewer)
+    if boards is None:
         return true()
-    own_held = and_(Thread.status == Status.HELD, Thread.author_id == viewer.id) if viewer else false()
-    return or_(Thread.status == Status.PUBLISHED, own_held)
+    own = and_(Thread.status.in_((Status.HELD, Status.HIDDEN)), Thread.author_id == viewer.id) if viewer else false()  # type: ignore[attr-defined]
+    moderated = Thread.board_id.in_(boards) if boards else false()  # type: ignore[attr-defined]
+    return or_(Thread.status == Status.PUBLISHED, own, moderated)
 
 
 def get_thread_view(session: Session, viewer: User | None, thread_id: int) -> ThreadView:

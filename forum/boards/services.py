@@ -7,11 +7,16 @@ from sqlmodel import Session
 
 from forum.accounts.models import User
 from forum.accounts.permissions import can_start_thread
+from forum.accounts.services import silence_message
 from forum.boards.models import Board, Thread, ThreadListing
 from forum.boards.queries import get_board
 from forum.comments.models import Comment
 from forum.db import mark_thread_changed, utcnow
 from forum.errors import PermissionDenied
+from forum.moderation.models import TargetType
+from forum.moderation.policy import DEFAULT_POLICY, Policy
+from forum.moderation.premoderation import hold_reasons
+from forum.moderation.queue import enqueue
 from forum.text import clean_body, clean_title, render_markdown, slugify
 from forum.types import Status
 
@@ -27,6 +32,7 @@ def create_thread(
     system: bool = False,
     board: Board | None = None,
     synchronize: bool = True,
+    policy: Policy = DEFAULT_POLICY,
 ) -> Thread:
     """Start a thread; `system` is for imports and demo content, which have no member author.
 
@@ -35,11 +41,14 @@ def create_thread(
     touched, before its commit.
     """
     if not system and not can_start_thread(author):
+        if author is not None:
+            raise PermissionDenied(silence_message(author))
         raise PermissionDenied("Log in to start a thread.")
     if board is None or board.slug != board_slug:
         board = get_board(session, board_slug)
     title = clean_title(title)
     body = clean_body(body)
+    reasons, detail = ([], "") if system or author is None else hold_reasons(session, author=author, board=board, text=f"{title}\n{body}", policy=policy)
     now = utcnow()
     thread = Thread(
         board_id=board.id,  # type: ignore[arg-type]
@@ -49,12 +58,15 @@ def create_thread(
         body_html=render_markdown(body),
         author_id=author.id if author else None,
         article_id=article_id,
-        status=Status.PUBLISHED,
+        status=Status.HELD if reasons else Status.PUBLISHED,
         created_at=now,
         last_activity_at=now,
     )
     session.add(thread)
     session.flush()
+    if reasons:
+        enqueue(session, target_type=TargetType.THREAD, target_id=thread.id, thread=thread, author_id=thread.author_id,  # type: ignore[arg-type]
+                reasons=reasons, detail=detail)
     if synchronize:
         synchronize_board(session, board_id=board.id)  # type: ignore[arg-type]
     return thread

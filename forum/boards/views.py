@@ -17,7 +17,7 @@ from forum.comments.queries import thread_comments
 from forum.comments.render import render_tree
 from forum.errors import ForumError, InvalidInput
 from forum.templating import render
-from forum.web import is_anonymous, page, redirect
+from forum.web import client_key, is_anonymous, page, redirect, retry_headers
 
 
 @page
@@ -51,11 +51,11 @@ def new_thread_page(request: Request, form: FormData | None) -> Response:
     title, body = form.get("title"), form.get("body")
     draft = {"title": title if isinstance(title, str) else "", "body": body if isinstance(body, str) else ""}
     try:
-        app.rate_limiter.hit(ratelimit.THREAD, f"user:{viewer.id}")
+        ratelimit.hit_thread(app.rate_limiter, viewer, client_key(request))
         with app.db.write() as session:
-            thread = create_thread(session, author=viewer, board_slug=slug, title=draft["title"], body=draft["body"])
+            thread = create_thread(session, author=viewer, board_slug=slug, title=draft["title"], body=draft["body"], policy=request.app.state.policy)
     except ForumError as exc:
-        return render(request, "threads/new.html", {"board": board, "draft": draft, "error": exc.message}, status_code=exc.status_code)
+        return render(request, "threads/new.html", {"board": board, "draft": draft, "error": exc.message}, status_code=exc.status_code, headers=retry_headers(exc))
     return redirect(f"/t/{thread.id}/{thread.slug}")
 
 
@@ -81,6 +81,7 @@ def render_thread(
     draft: str = "",
     error: str | None = None,
     status_code: int = 200,
+    headers: dict[str, str] | None = None,
     whole_page: bool = False,
 ) -> Response:
     """The thread page. With `whole_page` (an anonymous GET), the page itself is
@@ -107,6 +108,7 @@ def render_thread(
             "error": error,
         },
         status_code=status_code,
+        headers=headers,
         csp=not whole_page,
     )
     if whole_page and entry is not None:

@@ -14,8 +14,10 @@ from forum.boards.queries import get_thread
 from forum.comments.queries import get_comment_view, thread_comments
 from forum.comments.schemas import CommentCreate, comment_public
 from forum.comments.services import create_comment
-from forum.types import MAX_ID
-from forum.web import api, int_param, is_anonymous, parse
+from forum.types import MAX_ID, Status
+from forum.moderation.models import TargetType
+from forum.moderation.queue import held_reasons
+from forum.web import api, client_key, int_param, is_anonymous, parse
 
 MAX_PAGE = 500
 
@@ -55,11 +57,15 @@ def _list_comments(request: Request, viewer: User | None, payload: None) -> Any:
 def create_comment_api(request: Request, viewer: User, payload: dict[str, Any]) -> Any:
     data = parse(CommentCreate, payload)
     app = request.app.state
-    app.rate_limiter.hit(ratelimit.COMMENT, f"user:{viewer.id}")
+    ratelimit.hit_comment(app.rate_limiter, viewer, client_key(request))
     with app.db.write() as session:
         comment = create_comment(
-            session, author=viewer, thread_id=request.path_params["thread_id"], body=data.body, parent_id=data.parent_id
+            session, author=viewer, thread_id=request.path_params["thread_id"], body=data.body, parent_id=data.parent_id,
+            policy=app.policy,
         )
+        if comment.status == Status.HELD:
+            held = {"status": "held", "id": comment.id, "reasons": held_reasons(session, TargetType.COMMENT, comment.id)}  # type: ignore[arg-type]
+            return JSONResponse(held, status_code=202)
     with app.db.read() as session:
         view = get_comment_view(session, viewer, comment.id)  # type: ignore[arg-type]
     return JSONResponse(comment_public(view), status_code=201)

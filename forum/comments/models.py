@@ -23,6 +23,8 @@ class Comment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Why a moderator held back or took down this comment (shown to its author).
+    mod_reason: str = Field(default="", sa_column=Column(String(1000), nullable=False, server_default=""))
 
 
 class CommentRevision(SQLModel, table=True):

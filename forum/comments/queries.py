@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, true
 from sqlmodel import Session
 
 from forum.accounts.models import User
-from forum.accounts.permissions import can_moderate, can_view_comment
+from forum.accounts.permissions import can_view_comment, moderated_board_ids
 from forum.comments.models import Comment, CommentRevision
 from forum.errors import NotFound
 from forum.types import Status
@@ -36,11 +36,17 @@ class CommentView:
 
 
 def _visible(viewer: User | None):  # type: ignore[no-untyped-def]
-    if can_moderate(viewer):
-        return Comment.status.in_(list(Status))  # type: ignore[attr-defined]
+    boards = moderated_board_ids(viewer)
+    if boards is None:
+        return true()
     clause = Comment.status.in_(PUBLIC_STATUSES)  # type: ignore[attr-defined]
     if viewer is not None:
-        clause = or_(clause, and_(Comment.status == Status.HELD, Comment.author_id == viewer.id))
+        # Authors see their own comments that wait for a moderator or were taken down.
+        clause = or_(clause, and_(Comment.status.in_((Status.HELD, Status.HIDDEN)), Comment.author_id == viewer.id))  # type: ignore[attr-defined]
+    if boards:
+        from forum.boards.models import Thread
+
+        clause = or_(clause, Comment.thread_id.in_(select(Thread.id).where(Thread.board_id.in_(boards))))  # type: ignore[attr-defined]
     return clause
 
 
@@ -121,8 +127,11 @@ def thread_comments(
 
 
 def get_comment(session: Session, viewer: User | None, comment_id: int) -> Comment:
+    from forum.boards.models import Thread
+
     comment = session.get(Comment, comment_id)
-    if comment is None or not can_view_comment(viewer, comment):
+    thread = session.get(Thread, comment.thread_id) if comment is not None else None
+    if comment is None or thread is None or not can_view_comment(viewer, comment, thread):
         raise NotFound("That comment does not exist, or is not visible to you.")
     return comment
 

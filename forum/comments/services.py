@@ -6,13 +6,18 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from forum.accounts.models import User
-from forum.accounts.permissions import can_comment, can_delete_comment, can_edit_comment, can_view_thread
-from forum.boards.models import Thread
+from forum.accounts.permissions import can_comment, can_delete_comment, can_edit_comment, can_post, can_view_thread
+from forum.accounts.services import silence_message
+from forum.boards.models import Board, Thread
 from forum.boards.services import synchronize_thread
 from forum.comments.models import Comment, CommentRevision
 from forum.db import mark_thread_changed, utcnow
 from forum.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
-from forum.moderation.services import record_event
+from forum.moderation.audit import record_event
+from forum.moderation.models import TargetType
+from forum.moderation.policy import DEFAULT_POLICY, Policy
+from forum.moderation.premoderation import hold_reasons
+from forum.moderation.queue import enqueue
 from forum.text import clean_body, render_markdown
 from forum.types import Status
 
@@ -37,30 +42,50 @@ def create_comment(
     thread_id: int,
     body: str,
     parent_id: int | None = None,
+    policy: Policy = DEFAULT_POLICY,
 ) -> Comment:
+    """Post a comment: published, or held for a moderator (its status says which).
+
+    Pre-moderation decides before anything is saved: a watched word that
+    blocks refuses the post; a reason to hold (a new account, a pre-moderated
+    board, a watched word that holds) saves it as held, in the review queue,
+    where nothing but its author and the moderators can see it.
+    """
     if author is None:
         raise NotAuthenticated("Log in to comment.")
+    if not can_post(author):
+        raise PermissionDenied(silence_message(author))
     body = clean_body(body, what="comment")
     thread = _lock_thread(session, thread_id)
     if thread is None or not can_view_thread(author, thread):
         raise NotFound("That thread does not exist, or is not visible to you.")
     if not can_comment(author, thread):
-        raise PermissionDenied("This thread is locked; no new comments can be added.")
+        if thread.locked:
+            if thread.closed_reason:
+                raise PermissionDenied(f"This thread is closed ({thread.closed_reason}); no new comments can be added.")
+            raise PermissionDenied("This thread is locked; no new comments can be added.")
+        raise PermissionDenied("This thread is not open for comments.")
     if parent_id is not None:
         parent = session.get(Comment, parent_id)
         if parent is None or parent.thread_id != thread.id or parent.status in {Status.HIDDEN, Status.HELD}:
             raise InvalidInput("The comment you are replying to is not in this thread.", field="parent_id")
+    board = session.get(Board, thread.board_id)
+    assert board is not None
+    reasons, detail = hold_reasons(session, author=author, board=board, text=body, policy=policy)
     comment = Comment(
         thread_id=thread.id,  # type: ignore[arg-type]
         parent_id=parent_id,
         author_id=author.id,
         body_md=body,
         body_html=render_markdown(body),
-        status=Status.PUBLISHED,
+        status=Status.HELD if reasons else Status.PUBLISHED,
         created_at=utcnow(),
     )
     session.add(comment)
     session.flush()
+    if reasons:
+        enqueue(session, target_type=TargetType.COMMENT, target_id=comment.id, thread=thread,  # type: ignore[arg-type]
+                author_id=author.id, reasons=reasons, detail=detail)
     synchronize_thread(session, thread_id=thread.id)  # type: ignore[arg-type]
     return comment
 
@@ -86,11 +111,13 @@ def edit_comment(session: Session, *, editor: User | None, comment_id: int, body
     if body == comment.body_md:
         return False
     session.add(CommentRevision(comment_id=comment.id, editor_id=editor.id, body_md=comment.body_md))  # type: ignore[union-attr, arg-type]
+    before = comment.body_md
     comment.body_md = body
     comment.body_html = render_markdown(body)
     comment.edited_at = utcnow()
     if editor.id != comment.author_id:  # type: ignore[union-attr]
-        record_event(session, actor_id=editor.id, action="comment.edited", target_type="comment", target_id=comment.id)  # type: ignore[union-attr]
+        record_event(session, actor_id=editor.id, action="comment.edited", target_type="comment", target_id=comment.id,  # type: ignore[union-attr]
+                     data={"thread_id": thread.id, "before": before, "after": body})
     session.flush()
     synchronize_thread(session, thread_id=thread.id)  # type: ignore[arg-type]
     mark_thread_changed(session, thread.id, comment.id)  # type: ignore[arg-type]

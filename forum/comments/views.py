@@ -16,7 +16,7 @@ from forum.comments.services import create_comment, delete_comment, edit_comment
 from forum.errors import ForumError, InvalidInput, NotFound, PermissionDenied
 from forum.templating import render
 from forum.types import MAX_ID
-from forum.web import page, redirect
+from forum.web import client_key, page, redirect, retry_headers
 
 
 def _text(form: FormData, name: str) -> str:
@@ -45,13 +45,13 @@ def post_comment_page(request: Request, form: FormData | None) -> Response:
     app = request.app.state
     try:
         parent_id = _parent_id(form)
-        app.rate_limiter.hit(ratelimit.COMMENT, f"user:{viewer.id}")
+        ratelimit.hit_comment(app.rate_limiter, viewer, client_key(request))
         with app.db.write() as session:
-            comment = create_comment(session, author=viewer, thread_id=thread_id, body=body, parent_id=parent_id)
+            comment = create_comment(session, author=viewer, thread_id=thread_id, body=body, parent_id=parent_id, policy=app.policy)
     except NotFound:
         raise
     except ForumError as exc:
-        return render_thread(request, thread_id, draft=body, error=exc.message, status_code=exc.status_code)
+        return render_thread(request, thread_id, draft=body, error=exc.message, status_code=exc.status_code, headers=retry_headers(exc))
     return redirect(f"/t/{thread_id}#c{comment.id}")
 
 
@@ -89,11 +89,11 @@ def edit_page(request: Request, form: FormData | None) -> Response:
     body = _text(form, "body")
     app = request.app.state
     try:
-        app.rate_limiter.hit(ratelimit.EDIT, f"user:{request.state.viewer.id}")
+        ratelimit.hit_edit(app.rate_limiter, request.state.viewer)
         with app.db.write() as session:
             edit_comment(session, editor=request.state.viewer, comment_id=comment.id, body=body)
     except ForumError as exc:
-        return render(request, "comments/edit.html", {"comment": view, "thread": thread, "draft": body, "error": exc.message}, status_code=exc.status_code)
+        return render(request, "comments/edit.html", {"comment": view, "thread": thread, "draft": body, "error": exc.message}, status_code=exc.status_code, headers=retry_headers(exc))
     return redirect(f"/t/{thread.id}#c{comment.id}")
 
 

@@ -26,7 +26,10 @@ from forum.errors import ForumError, InvalidInput, NotAuthenticated, NotFound
 from forum.live.clients import Client, Frame
 from forum.live.queries import published_since
 from forum.live.rooms import Relay, Room, comment_frame
-from forum.types import MAX_ID
+from forum.moderation.models import TargetType
+from forum.moderation.queue import held_reasons
+from forum.types import MAX_ID, Status
+from forum.web import client_key
 
 MAX_FRAME = 64 * 1024
 TYPING_EVERY = 3.0
@@ -60,8 +63,11 @@ def _after(websocket: WebSocket) -> int | None:
     return min(int(raw), MAX_ID)
 
 
-def _error(code: str, message: str) -> Frame:
-    return Frame(json.dumps({"type": "error", "code": code, "message": message}))
+def _error(code: str, message: str, *, retry_after: int | None = None) -> Frame:
+    frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
+    if retry_after is not None:
+        frame["retry_after"] = retry_after
+    return Frame(json.dumps(frame))
 
 
 async def thread_socket(websocket: WebSocket) -> None:
@@ -165,13 +171,16 @@ async def _post(relay: Relay, room: Room, client: Client, data: dict[str, Any]) 
         viewer = client.viewer
         state = client.websocket.app.state
 
-        def write() -> int:
-            state.rate_limiter.hit(ratelimit.COMMENT, f"user:{viewer.id}")
+        def write() -> dict[str, Any]:
+            ratelimit.hit_comment(state.rate_limiter, viewer, client_key(client.websocket))
             with state.db.write() as session:
-                comment = create_comment(session, author=viewer, thread_id=room.thread_id, body=body, parent_id=parent_id)
-                return comment.id  # type: ignore[return-value]
+                comment = create_comment(session, author=viewer, thread_id=room.thread_id, body=body, parent_id=parent_id, policy=state.policy)
+                answer: dict[str, Any] = {"type": "posted", "id": comment.id}
+                if comment.status == Status.HELD:
+                    answer.update(status="held", reasons=held_reasons(session, TargetType.COMMENT, comment.id))  # type: ignore[arg-type]
+                return answer
 
-        comment_id = await run_in_threadpool(write)
+        answer = await run_in_threadpool(write)
     except ForumError as exc:
-        return _error(exc.code, exc.message)
-    return Frame(json.dumps({"type": "posted", "id": comment_id}))
+        return _error(exc.code, exc.message, retry_after=getattr(exc, "retry_after", None))
+    return Frame(json.dumps(answer))

@@ -110,7 +110,7 @@ def test_board_threads_carry_the_thread_fields(client, token):
 
 def test_cursor_paging_walks_through_more_than_thirty_threads_once_each(db, client):
     with db.write() as session:
-        author = register_user(session, email="pager@example.org", name="pager", password=PASSWORD)
+        author = register_user(session, email="pager@example.org", name="pager", password=PASSWORD, trusted=True)
         made = [create_thread(session, author=author, board_slug="showcase", title=f"Story {i}", body="x").id for i in range(37)]
     first = client.get("/api/v1/boards/showcase/threads").json()
     assert len(first["threads"]) == 30
@@ -127,7 +127,7 @@ def test_cursor_paging_walks_through_more_than_thirty_threads_once_each(db, clie
 
 def test_a_smaller_limit_pages_the_same_threads_in_the_same_order(db, client):
     with db.write() as session:
-        author = register_user(session, email="pager@example.org", name="pager", password=PASSWORD)
+        author = register_user(session, email="pager@example.org", name="pager", password=PASSWORD, trusted=True)
         for i in range(23):
             create_thread(session, author=author, board_slug="arm", title=f"Item {i}", body="x")
     everything = [t["id"] for t in client.get("/api/v1/boards/arm/threads", params={"limit": 100}).json()["threads"]]
@@ -184,7 +184,7 @@ def test_odd_board_slugs_are_not_found_rather_than_errors(client, slug):
 )
 def test_a_cursor_the_server_never_gave_out_is_a_client_error(db, client, cursor):
     with db.write() as session:
-        author = register_user(session, email="pager@example.org", name="pager", password=PASSWORD)
+        author = register_user(session, email="pager@example.org", name="pager", password=PASSWORD, trusted=True)
         create_thread(session, author=author, board_slug="arm", title="Something", body="x")
     response = client.get("/api/v1/boards/arm/threads", params={"cursor": cursor})
     error = assert_error(response, response.status_code)
@@ -581,7 +581,7 @@ def test_a_comment_on_a_locked_thread_is_forbidden(db, client, token):
 
 def test_writes_without_any_credentials_are_401(app, db):
     with db.write() as session:
-        author = register_user(session, email="cy@example.org", name="cy", password=PASSWORD)
+        author = register_user(session, email="cy@example.org", name="cy", password=PASSWORD, trusted=True)
         thread = create_thread(session, author=author, board_slug="arm", title="Open", body="x")
     with TestClient(app, raise_server_exceptions=False) as anonymous:
         response = anonymous.post("/api/v1/threads", json={"board": "arm", "title": "t", "body": "b"})
@@ -636,7 +636,7 @@ def test_a_bearer_token_needs_no_csrf_header_even_with_a_cookie(member, token):
 
 def test_reads_need_no_credentials(app, db):
     with db.write() as session:
-        author = register_user(session, email="cy@example.org", name="cy", password=PASSWORD)
+        author = register_user(session, email="cy@example.org", name="cy", password=PASSWORD, trusted=True)
         thread = create_thread(session, author=author, board_slug="arm", title="Public", body="x")
         create_comment(session, author=author, thread_id=thread.id, body="visible")
     with TestClient(app, raise_server_exceptions=False) as anonymous:

@@ -21,7 +21,7 @@ PILLARS = ["Showcase", "Harness", "Arm", "Rally", "Educate"]
 
 def _user(db, name="writer"):
     with db.write() as session:
-        return register(session, email=f"{name}@example.org", name=name, password=PASSWORD)
+        return register(session, email=f"{name}@example.org", name=name, password=PASSWORD, trusted=True)
 
 
 def test_home_page_lists_the_five_pillars_with_their_purpose(client):

@@ -20,7 +20,7 @@ from tests.conftest import PASSWORD, form_post, make_settings, register as regis
 
 def _thread_with_comment(db: Database, body: str = "first words"):
     with db.write() as session:
-        user = register(session, email="writer@example.org", name="writer", password=PASSWORD)
+        user = register(session, email="writer@example.org", name="writer", password=PASSWORD, trusted=True)
         thread = create_thread(session, author=user, board_slug="rally", title="Cached", body="x")
         comment = create_comment(session, author=user, thread_id=thread.id, body=body)
     return user, thread, comment

@@ -17,7 +17,7 @@ EACH = 10
 
 def test_concurrent_writers_all_succeed_and_the_count_is_exact(db: Database):
     with db.write() as session:
-        users = [register(session, email=f"w{i}@example.org", name=f"w{i}", password=PASSWORD) for i in range(WRITERS)]
+        users = [register(session, email=f"w{i}@example.org", name=f"w{i}", password=PASSWORD, trusted=True) for i in range(WRITERS)]
         thread = create_thread(session, author=users[0], board_slug="rally", title="Busy", body="x")
 
     def write(user_index: int) -> list[int]:

@@ -29,7 +29,7 @@ def live(app):
 
 def writer_and_thread(db):
     with db.write() as session:
-        user = register(session, email="w@example.org", name="writer", password=PASSWORD)
+        user = register(session, email="w@example.org", name="writer", password=PASSWORD, trusted=True)
         thread = create_thread(session, author=user, board_slug="rally", title="Live", body="x")
     return user, thread
 

@@ -45,8 +45,8 @@ def _scene(server: LiveServer, prefix: str, *, paragraphs: int = 1) -> Scene:
     db = Database(server.database_url)
     try:
         with db.write() as session:
-            member = register(session, email=f"{prefix}.member@example.org", name=f"{prefix}.member", password=PASSWORD)
-            third = register(session, email=f"{prefix}.third@example.org", name=f"{prefix}.third", password=PASSWORD)
+            member = register(session, email=f"{prefix}.member@example.org", name=f"{prefix}.member", password=PASSWORD, trusted=True)
+            third = register(session, email=f"{prefix}.third@example.org", name=f"{prefix}.third", password=PASSWORD, trusted=True)
             token = create_api_token(session, user=third)
             thread = create_thread(session, author=member, board_slug="rally", title=f"Live thread ({prefix})", body=body)
             return Scene(thread.id, member.email, token, third.name)  # type: ignore[arg-type]

@@ -40,7 +40,7 @@ db.dispose()
 
 def test_ids_become_visible_in_order_with_writers_in_several_processes(db: Database, database_url: str, tmp_path: Path):
     with db.write() as session:
-        users = [register(session, email=f"p{i}@example.org", name=f"p{i}", password=PASSWORD) for i in range(PROCESSES)]
+        users = [register(session, email=f"p{i}@example.org", name=f"p{i}", password=PASSWORD, trusted=True) for i in range(PROCESSES)]
         thread = create_thread(session, author=users[0], board_slug="rally", title="Many hands", body="x")
     script = tmp_path / "writer.py"
     script.write_text(WRITER)

@@ -32,7 +32,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def forum_serve(database_url: str, broadcast_url: str, tmp_path: Path, name: str) -> Iterator[str]:
+def forum_serve(database_url: str, broadcast_url: str, tmp_path: Path, name: str, **settings: str) -> Iterator[str]:
+    """`forum serve` in a process of its own; `settings` (FORUM_…) override the defaults below."""
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("FORUM_")},
@@ -42,7 +43,9 @@ def forum_serve(database_url: str, broadcast_url: str, tmp_path: Path, name: str
         "FORUM_SECRET_KEY": "two-process-test-secret-key-0123456789",
         "FORUM_RATE_LIMITS": "off",
         "FORUM_FEED_POLL_SECONDS": "0",
+        "FORUM_NEW_ACCOUNT_HELD_POSTS": "0",
         "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        **settings,
     }
     log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
@@ -89,7 +92,7 @@ def test_a_comment_posted_to_one_process_reaches_a_viewer_of_the_other(hub: str,
     db = Database(postgres_url)
     try:
         with db.write() as session:
-            user = register(session, email=f"two-{hub}@example.org", name=f"two{hub[:5]}", password=PASSWORD)
+            user = register(session, email=f"two-{hub}@example.org", name=f"two{hub[:5]}", password=PASSWORD, trusted=True)
             token = create_api_token(session, user=user)
             thread = create_thread(session, author=user, board_slug="rally", title="Two processes", body="x")
     finally:
@@ -114,7 +117,7 @@ def test_presence_counts_viewers_across_processes(postgres_url: str, tmp_path: P
     db = Database(postgres_url)
     try:
         with db.write() as session:
-            user = register(session, email="presence@example.org", name="presence", password=PASSWORD)
+            user = register(session, email="presence@example.org", name="presence", password=PASSWORD, trusted=True)
             thread = create_thread(session, author=user, board_slug="rally", title="Who is here", body="x")
     finally:
         db.dispose()

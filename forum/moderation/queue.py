@@ -1,0 +1,267 @@
+"""The review queue: everything waiting for a moderator, one open item per post."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from forum.accounts.models import User
+from forum.accounts.permissions import can_moderate, can_moderate_board, moderated_board_ids
+from forum.boards.models import Board, Thread
+from forum.comments.models import Comment
+from forum.db import publish_after_commit, utcnow
+from forum.errors import InvalidInput, NotFound
+from forum.moderation.audit import record_event
+from forum.moderation.models import Flag, QueueItem, QueueState, TargetType
+
+QUEUE_NOTICE = "q"
+
+
+def _publish(session: Session, item: QueueItem) -> None:
+    session.flush()
+    publish_after_commit(session, {QUEUE_NOTICE: item.id})
+
+
+def open_item(session: Session, target_type: str, target_id: int) -> QueueItem | None:
+    return session.scalar(
+        select(QueueItem).where(
+            QueueItem.target_type == target_type, QueueItem.target_id == target_id, QueueItem.state == QueueState.OPEN
+        )
+    )
+
+
+def enqueue(
+    session: Session,
+    *,
+    target_type: str,
+    target_id: int,
+    thread: Thread,
+    author_id: int | None,
+    reasons: list[str],
+    detail: str = "",
+) -> QueueItem:
+    """Put a post in the queue, or add reasons to its open item."""
+    item = open_item(session, target_type, target_id)
+    now = utcnow()
+    if item is None:
+        item = QueueItem(
+            target_type=target_type,
+            target_id=target_id,
+            thread_id=thread.id,  # type: ignore[arg-type]
+            board_id=thread.board_id,
+            author_id=author_id,
+            reasons=list(dict.fromkeys(reasons)),
+            detail=detail,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(item)
+    else:
+        item.reasons = list(dict.fromkeys([*item.reasons, *reasons]))
+        if detail and detail not in item.detail:
+            item.detail = "\n".join(filter(None, [item.detail, detail]))
+        item.updated_at = now
+    _publish(session, item)
+    return item
+
+
+def close_items(session: Session, *, moderator: User, target_type: str, target_id: int, resolution: str, reason: str = "") -> None:
+    """The post was acted on (from the queue or the thread page): its item and flags are done."""
+    now = utcnow()
+    item = open_item(session, target_type, target_id)
+    if item is not None:
+        item.state = QueueState.DONE
+        item.resolved_by_id = moderator.id
+        item.resolution = resolution
+        item.resolution_reason = reason
+        item.resolved_at = now
+        item.updated_at = now
+        _publish(session, item)
+    for flag in session.scalars(
+        select(Flag).where(Flag.target_type == target_type, Flag.target_id == target_id, Flag.resolution.is_(None))  # type: ignore[union-attr]
+    ):
+        flag.resolution = resolution
+        flag.resolved_at = now
+
+
+def get_item(session: Session, viewer: User | None, item_id: int) -> QueueItem:
+    item = session.get(QueueItem, item_id)
+    if item is None or not can_moderate_board(viewer, item.board_id):
+        raise NotFound("That queue item does not exist, or is not yours to see.")
+    return item
+
+
+def claim_item(session: Session, *, moderator: User, item_id: int, release: bool = False) -> bool:
+    """Say "I am looking at this" (or stop saying it), so two moderators don't act twice."""
+    item = get_item(session, moderator, item_id)
+    if item.state != QueueState.OPEN:
+        raise InvalidInput("That item has already been dealt with.")
+    before = item.claimed_by_id
+    item.claimed_by_id = None if release else moderator.id
+    item.claimed_at = None if release else utcnow()
+    if before == item.claimed_by_id:
+        return False
+    record_event(session, actor_id=moderator.id, action="queue.released" if release else "queue.claimed", target_type="queue_item", target_id=item.id)
+    _publish(session, item)
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    id: int
+    target_type: str
+    target_id: int
+    thread_id: int
+    thread_title: str
+    board_slug: str
+    board_name: str
+    author_name: str | None
+    status: str
+    body_html: str
+    body_md: str
+    reasons: list[str]
+    detail: str
+    flag_count: int
+    flag_reasons: dict[str, int]
+    flag_notes: list[str]
+    claimed_by: str | None
+    state: str
+    created_at: datetime
+    updated_at: datetime
+
+
+SORTS = ("newest", "flags")
+
+
+def list_queue(
+    session: Session,
+    viewer: User,
+    *,
+    board: str | None = None,
+    reason: str | None = None,
+    sort: str = "newest",
+    limit: int = 100,
+    item_ids: list[int] | None = None,
+) -> list[QueueEntry]:
+    """Open items the viewer moderates, newest or most-flagged first."""
+    if not can_moderate(viewer):
+        return []
+    if sort not in SORTS:
+        raise InvalidInput("sort is newest or flags.", field="sort")
+    query = select(QueueItem, Board).join(Board, Board.id == QueueItem.board_id)
+    if item_ids is not None:
+        query = query.where(QueueItem.id.in_(item_ids))  # type: ignore[union-attr]
+    else:
+        query = query.where(QueueItem.state == QueueState.OPEN)
+    boards = moderated_board_ids(viewer)
+    if boards is not None:
+        query = query.where(QueueItem.board_id.in_(boards))  # type: ignore[attr-defined]
+    if board:
+        query = query.where(Board.slug == board)
+    if sort == "flags":
+        query = query.order_by(QueueItem.flag_count.desc(), QueueItem.updated_at.desc(), QueueItem.id.desc())  # type: ignore[attr-defined]
+    else:
+        query = query.order_by(QueueItem.updated_at.desc(), QueueItem.id.desc())  # type: ignore[attr-defined]
+    rows = session.execute(query.limit(limit * 4 if reason else limit)).all()
+    entries: list[QueueEntry] = []
+    for item, item_board in rows:
+        entry = _entry(session, item, item_board)
+        if reason and reason not in entry.reasons and reason not in entry.flag_reasons:
+            continue
+        entries.append(entry)
+        if len(entries) >= limit:
+            break
+    return entries
+
+
+def _entry(session: Session, item: QueueItem, board: Board) -> QueueEntry:
+    thread = session.get(Thread, item.thread_id)
+    target: Comment | Thread | None = session.get(Comment, item.target_id) if item.target_type == TargetType.COMMENT else thread
+    author = session.get(User, item.author_id) if item.author_id else None
+    claimer = session.get(User, item.claimed_by_id) if item.claimed_by_id else None
+    flags = list(session.scalars(select(Flag).where(Flag.target_type == item.target_type, Flag.target_id == item.target_id, Flag.resolution.is_(None))))  # type: ignore[union-attr]
+    counts: dict[str, int] = {}
+    for flag in flags:
+        counts[flag.reason] = counts.get(flag.reason, 0) + 1
+    return QueueEntry(
+        id=item.id,  # type: ignore[arg-type]
+        target_type=item.target_type,
+        target_id=item.target_id,
+        thread_id=item.thread_id,
+        thread_title=thread.title if thread else "",
+        board_slug=board.slug,
+        board_name=board.name,
+        author_name=author.name if author else None,
+        status=target.status if target is not None else "",
+        body_html=target.body_html if target is not None else "",
+        body_md=target.body_md if target is not None else "",
+        reasons=list(item.reasons),
+        detail=item.detail,
+        flag_count=len(flags),
+        flag_reasons=counts,
+        flag_notes=[f.note for f in flags if f.note],
+        claimed_by=claimer.name if claimer else None,
+        state=item.state,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+def queue_entry_public(entry: QueueEntry) -> dict[str, object]:
+    return {
+        "id": entry.id,
+        "target_type": entry.target_type,
+        "target_id": entry.target_id,
+        "thread_id": entry.thread_id,
+        "thread_title": entry.thread_title,
+        "board": entry.board_slug,
+        "author": entry.author_name,
+        "status": entry.status,
+        "body_html": entry.body_html,
+        "reasons": entry.reasons,
+        "detail": entry.detail,
+        "flag_count": entry.flag_count,
+        "flag_reasons": entry.flag_reasons,
+        "claimed_by": entry.claimed_by,
+        "state": entry.state,
+        "created_at": entry.created_at.isoformat(),
+        "updated_at": entry.updated_at.isoformat(),
+    }
+
+
+QUEUE_ACTIONS = ("approve", "reject", "hide", "restore", "edit")
+
+
+def resolve_item(session: Session, *, moderator: User, item_id: int, action: str, reason: str | None = None, body: str | None = None) -> bool:
+    """Act on a queue item: the same verbs as the thread page, through one place."""
+    from forum.comments.services import edit_comment
+    from forum.moderation import actions
+
+    item = get_item(session, moderator, item_id)
+    if action not in QUEUE_ACTIONS:
+        raise InvalidInput("action is one of: " + ", ".join(QUEUE_ACTIONS) + ".", field="action")
+    if item.state != QueueState.OPEN:
+        raise InvalidInput("That item has already been dealt with.")
+    if item.target_type == TargetType.COMMENT:
+        if action == "edit":
+            if body is None:
+                raise InvalidInput("Give the edited text.", field="body")
+            edit_comment(session, editor=moderator, comment_id=item.target_id, body=body)
+            return actions.approve_comment(session, moderator=moderator, comment_id=item.target_id, reason=reason) or True
+        verb = {"approve": actions.approve_comment, "reject": actions.reject_comment,
+                "hide": actions.hide_comment, "restore": actions.restore_comment}[action]
+        return verb(session, moderator=moderator, comment_id=item.target_id, reason=reason)
+    if action == "edit":
+        raise InvalidInput("Threads are edited from their own page.", field="action")
+    verb = {"approve": actions.approve_thread, "reject": actions.reject_thread,
+            "hide": actions.hide_thread, "restore": actions.restore_thread}[action]
+    return verb(session, moderator=moderator, thread_id=item.target_id, reason=reason)
+
+
+def held_reasons(session: Session, target_type: str, target_id: int) -> list[str]:
+    """Why a post waits: the reasons its open queue item gives (for the 202 answer)."""
+    item = open_item(session, target_type, target_id)
+    return list(item.reasons) if item is not None else []
