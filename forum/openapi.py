@@ -145,6 +145,7 @@ def build_openapi(base_url: str) -> dict[str, Any]:
             }
         },
     }
+    paths.update(_moderation_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "forum API", "version": __version__, "description": "Boards, threads and comments of a forum instance."},
@@ -167,4 +168,87 @@ def build_openapi(base_url: str) -> dict[str, Any]:
                 "RateLimited": error("Too many writes; see Retry-After"),
             },
         },
+    }
+
+
+def _action(names: tuple[str, ...]) -> dict[str, Any]:
+    return {"name": "action", "in": "path", "required": True, "schema": {"type": "string", "enum": list(names)}}
+
+
+_AUTH = [{"bearer": []}, {"session": [], "csrf": []}]
+_OPTIONAL_BODY = {
+    "required": False,
+    "content": {"application/json": {"schema": {
+        "type": "object",
+        "properties": {
+            "reason": {"type": "string", "maxLength": 1000, "description": "Shown to the author (required to reject or close)"},
+            "board": {"type": "string", "description": "move: the board to move the thread to"},
+            "body": {"type": "string", "description": "edit (queue): the corrected text, published at once"},
+        },
+        "additionalProperties": False,
+    }}},
+}
+_FLAG_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": {
+        "type": "object",
+        "required": ["reason"],
+        "properties": {
+            "reason": {"type": "string", "enum": ["off_topic", "inappropriate", "spam", "patient_information", "other"]},
+            "note": {"type": "string", "maxLength": 1000, "description": "Required when reason is other"},
+        },
+        "additionalProperties": False,
+    }}},
+}
+_FLAG_RESULT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "target_type": {"type": "string"}, "target_id": {"type": "integer"},
+        "reason": {"type": "string"}, "note": {"type": "string"}, "created_at": {"type": "string"},
+        "resolution": {"type": ["string", "null"]}, "outcome": {"type": "string"}, "message": {"type": "string"},
+    },
+}
+
+
+def _moderation_paths() -> dict[str, Any]:
+    from forum.moderation.api import COMMENT_ACTIONS, THREAD_ACTIONS
+    from forum.moderation.queue import QUEUE_ACTIONS
+
+    def flag(target: str, param: str) -> dict[str, Any]:
+        return {"post": {
+            "summary": f"Flag a {target} for the moderators (once per member)",
+            "operationId": f"flag{target.title()}",
+            "parameters": [_path_id(param)],
+            "security": _AUTH,
+            "requestBody": _FLAG_BODY,
+            "responses": {"201": _json(_FLAG_RESULT, "The flag was received"), "409": {"$ref": "#/components/responses/Invalid"}, **_WRITE_ERRORS},
+        }}
+
+    def action(target: str, param: str, names: tuple[str, ...], op: str) -> dict[str, Any]:
+        return {"post": {
+            "summary": f"A moderator's action on a {target}: " + ", ".join(names),
+            "operationId": op,
+            "parameters": [_path_id(param), _action(names)],
+            "security": _AUTH,
+            "requestBody": _OPTIONAL_BODY,
+            "responses": {"200": _json({"type": "object", "properties": {"changed": {"type": "boolean"}}}, "Done (changed: whether anything changed)"), **_WRITE_ERRORS},
+        }}
+
+    return {
+        "/api/v1/comments/{comment_id}/flags": flag("comment", "comment_id"),
+        "/api/v1/threads/{thread_id}/flags": flag("thread", "thread_id"),
+        "/api/v1/mod/comments/{comment_id}/{action}": action("comment", "comment_id", tuple(COMMENT_ACTIONS), "moderateComment"),
+        "/api/v1/mod/threads/{thread_id}/{action}": action("thread", "thread_id", THREAD_ACTIONS, "moderateThread"),
+        "/api/v1/mod/queue": {"get": {
+            "summary": "The review queue: open items the moderator may act on",
+            "operationId": "reviewQueue",
+            "parameters": [
+                {"name": "board", "in": "query", "required": False, "schema": {"type": "string"}},
+                {"name": "reason", "in": "query", "required": False, "schema": {"type": "string"}},
+                {"name": "sort", "in": "query", "required": False, "schema": {"type": "string", "enum": ["newest", "flags"]}},
+            ],
+            "security": _AUTH,
+            "responses": {"200": _json({"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}}, "Open items"), **_ERRORS},
+        }},
+        "/api/v1/mod/queue/{item_id}/{action}": action("queue item", "item_id", (*QUEUE_ACTIONS, "claim", "release"), "resolveQueueItem"),
     }
