@@ -16,7 +16,7 @@ import json
 import logging
 import secrets
 import time
-from typing import Any
+from typing import Any, Protocol
 
 from jinja2 import Environment
 from starlette.concurrency import run_in_threadpool
@@ -38,6 +38,8 @@ PRESENCE_EVERY = 10.0
 PRESENCE_TTL = 3 * PRESENCE_EVERY
 # Count changes are sent at most this often per thread (joins and leaves come in bursts).
 PRESENCE_DEBOUNCE = 1.0
+# Viewers offered a frame before the event loop gets a turn (see Room.fan_out).
+FAN_OUT_SLICE = 500
 
 
 def comment_frame(env: Environment, view: CommentView) -> str:
@@ -62,6 +64,31 @@ class Room:
             if client is not skip:
                 client.offer(frame)
 
+    async def fan_out(self, frame: Frame) -> None:
+        """Offer a frame to every viewer, letting the event loop run between slices.
+
+        Writing to thousands of sockets takes tens of milliseconds; in slices,
+        the poster's own response and other rooms' news are not kept waiting
+        behind all of it. Frames still leave in order: the room's lock is held.
+        """
+        clients = list(self.clients)
+        for start in range(0, len(clients), FAN_OUT_SLICE):
+            if start:
+                await asyncio.sleep(0)
+            for client in clients[start : start + FAN_OUT_SLICE]:
+                client.offer(frame)
+
+
+class NoticeRoute(Protocol):
+    """Another kind of live page (the moderators' review queue): its notices,
+    told apart by a key of their own, are handed to it."""
+
+    async def on_notice(self, notice: Notice) -> None: ...
+
+    async def on_reconnect(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
 
 class Relay:
     def __init__(self, db: Database, hub: Hub, env: Environment, cache: ThreadCache) -> None:
@@ -76,6 +103,12 @@ class Relay:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._heartbeat: asyncio.Task[None] | None = None
+        # Notice key -> who handles it ("q": forum/moderation/live.py).
+        self.routes: dict[str, NoticeRoute] = {}
+
+    def add_route(self, key: str, route: NoticeRoute) -> None:
+        """From now on, hub notices that carry `key` go to `route`."""
+        self.routes[key] = route
 
     # Lifecycle -----------------------------------------------------------
 
@@ -83,6 +116,7 @@ class Relay:
         self._loop = asyncio.get_running_loop()
         await self.hub.start(self.on_notice, self.on_reconnect)
         self.db.on_commit(self.committed)
+        self.db.on_notices(self.published)
         self._heartbeat = asyncio.create_task(self._repeat_presence(), name="forum-live-presence")
 
     async def stop(self) -> None:
@@ -92,6 +126,8 @@ class Relay:
         for room in list(self.rooms.values()):
             for client in list(room.clients):
                 await client.stop()
+        for route in list(self.routes.values()):
+            await route.stop()
         for task in list(self._tasks):
             task.cancel()
         await self.hub.stop()
@@ -117,7 +153,23 @@ class Relay:
             except RuntimeError:
                 return  # the loop closed meanwhile: the server is stopping
 
+    def published(self, notices: list[Notice]) -> None:
+        """A notice listener (runs in whichever thread wrote): other news, such
+        as a changed review-queue item, goes on the hub as it is."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        for notice in notices:
+            try:
+                loop.call_soon_threadsafe(self._spawn, self.hub.publish(notice))
+            except RuntimeError:
+                return  # the loop closed meanwhile: the server is stopping
+
     async def on_notice(self, notice: Notice) -> None:
+        for key, route in self.routes.items():
+            if key in notice:
+                await route.on_notice(notice)
+                return
         thread_id = notice.get("t")
         if isinstance(thread_id, int):
             # Other processes' writes reach this process's page cache here.
@@ -143,6 +195,8 @@ class Relay:
         for room in self.rooms.values():
             room.offer(Frame(RESYNC))
             await self.refresh(room, frozenset())
+        for route in list(self.routes.values()):
+            await route.on_reconnect()
 
     # Rooms -------------------------------------------------------------------
 
@@ -180,11 +234,11 @@ class Relay:
 
             news = await run_in_threadpool(read)
             for view in news.changed:
-                room.offer(Frame(comment_frame(self.env, view)))
+                await room.fan_out(Frame(comment_frame(self.env, view)))
             for comment_id in news.gone:
-                room.offer(Frame(json.dumps({"type": "hidden", "id": comment_id})))
+                await room.fan_out(Frame(json.dumps({"type": "hidden", "id": comment_id})))
             for view in news.new:
-                room.offer(Frame(comment_frame(self.env, view), comment_id=view.id))
+                await room.fan_out(Frame(comment_frame(self.env, view), comment_id=view.id))
             room.last_id = max(room.last_id, news.latest_id)
             if news.locked is not None and room.locked is not None and news.locked != room.locked:
                 room.offer(Frame(json.dumps({"type": "thread", "locked": news.locked})))
