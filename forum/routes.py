@@ -16,6 +16,7 @@ from forum.boards import views as boards
 from forum.comments import api as comments_api
 from forum.comments import views as comments
 from forum.live.views import thread_socket
+from forum.moderation.live import queue_socket
 from forum.moderation import api as moderation_api
 from forum.paths import STATIC_DIR
 from forum.types import MAX_ID
@@ -86,5 +87,6 @@ def build_routes() -> list[BaseRoute]:
         Route("/api/v1/mod/queue", moderation_api.queue_api),
         Route("/api/v1/mod/queue/{item_id:id}/{action}", moderation_api.queue_action_api, methods=["POST"]),
         WebSocketRoute("/ws/threads/{thread_id:id}", thread_socket),
+        WebSocketRoute("/ws/mod/queue", queue_socket),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
