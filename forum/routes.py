@@ -18,6 +18,7 @@ from forum.comments import views as comments
 from forum.live.views import thread_socket
 from forum.moderation.live import queue_socket
 from forum.moderation import api as moderation_api
+from forum.moderation import views as moderation
 from forum.paths import STATIC_DIR
 from forum.types import MAX_ID
 from forum.web import api
@@ -72,6 +73,13 @@ def build_routes() -> list[BaseRoute]:
         Route("/u/{name}", accounts.profile_page),
         Route("/search", boards.search_page),
         Route("/mod/import", articles.import_page, methods=["GET", "POST"]),
+        Route("/mod", moderation.dashboard_page),
+        Route("/mod/queue", moderation.queue_page),
+        Route("/mod/queue/{item_id:id}/{action}", moderation.queue_action, methods=["POST"]),
+        Route("/mod/log", moderation.log_page),
+        Route("/mod/words", moderation.words_page, methods=["GET", "POST"]),
+        Route("/mod/words/{word_id:id}/remove", moderation.remove_word_page, methods=["POST"]),
+        Route("/mod/boards", moderation.boards_page, methods=["GET", "POST"]),
         Route("/api/v1/openapi.json", openapi_json),
         Route("/api/v1/boards", boards_api.list_boards_api),
         Route("/api/v1/boards/{slug}/threads", boards_api.board_threads_api),
