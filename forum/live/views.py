@@ -20,6 +20,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from forum import ratelimit
 from forum.accounts.auth import load_viewer
 from forum.accounts.models import User
+from forum.accounts.permissions import can_post
 from forum.boards.queries import get_thread
 from forum.comments.services import create_comment
 from forum.errors import ForumError, InvalidInput, NotAuthenticated, NotFound
@@ -147,8 +148,8 @@ async def _handle(relay: Relay, room: Room, client: Client, text: str) -> None:
             reply = Frame(json.dumps(answer))
         client.offer(reply)
     elif kind == "typing":
-        if client.viewer is None:
-            return
+        if not can_post(client.viewer):
+            return  # only someone who may post can be "typing": not a reader, nor a silenced member
         now = time.monotonic()
         if now - client.last_typing >= TYPING_EVERY:
             client.last_typing = now

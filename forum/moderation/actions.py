@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from forum.accounts.models import User
-from forum.accounts.permissions import can_moderate, can_moderate_board, can_view_thread
+from forum.accounts.permissions import can_moderate, can_moderate_board, can_view_comment, can_view_thread
 from forum.boards.models import Thread
 from forum.boards.queries import get_board
 from forum.boards.services import synchronize_board, synchronize_thread, touch_thread
@@ -54,7 +54,8 @@ def moderated_comment(session: Session, moderator: User | None, comment_id: int)
     if comment is None or thread is None or not can_view_thread(moderator, thread):
         raise NotFound("That comment does not exist, or is not visible to you.")
     if not can_moderate(moderator, thread):
-        if comment.status not in {Status.PUBLISHED, Status.REMOVED}:
+        # Its author sees a hidden comment (with the reason): refused, not missing.
+        if not can_view_comment(moderator, comment, thread):
             raise NotFound("That comment does not exist, or is not visible to you.")
         raise PermissionDenied("Only a moderator of this board can do that.")
     return comment, thread
