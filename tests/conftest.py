@@ -89,7 +89,7 @@ def _truncate_postgres(db: Database) -> None:
         ]
         if tables:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        conn.execute(text("UPDATE board SET thread_count = 0, last_activity_at = NULL"))
+        conn.execute(text("UPDATE board SET thread_count = 0, last_activity_at = NULL, premoderated = false"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -62,7 +62,7 @@ def safe_next(value: str | None, default: str = QUEUE_URL) -> str:
 
 
 def reason_label(code: str) -> str:
-    return REASON_LABELS.get(code) or FLAG_REASON_LABELS.get(code) or code  # type: ignore[call-overload]
+    return REASON_LABELS.get(code) or FLAG_REASON_LABELS.get(code) or code
 
 
 # Dashboard ----------------------------------------------------------------
