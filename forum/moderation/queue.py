@@ -13,7 +13,7 @@ from forum.accounts.permissions import can_moderate, can_moderate_board, moderat
 from forum.boards.models import Board, Thread
 from forum.comments.models import Comment
 from forum.db import publish_after_commit, utcnow
-from forum.errors import InvalidInput, NotFound
+from forum.errors import Conflict, InvalidInput, NotFound
 from forum.moderation.audit import record_event
 from forum.moderation.models import Flag, QueueItem, QueueState, TargetType
 
@@ -98,7 +98,7 @@ def claim_item(session: Session, *, moderator: User, item_id: int, release: bool
     """Say "I am looking at this" (or stop saying it), so two moderators don't act twice."""
     item = get_item(session, moderator, item_id)
     if item.state != QueueState.OPEN:
-        raise InvalidInput("That item has already been dealt with.")
+        raise Conflict("That item has already been dealt with.")
     before = item.claimed_by_id
     item.claimed_by_id = None if release else moderator.id
     item.claimed_at = None if release else utcnow()
@@ -244,7 +244,7 @@ def resolve_item(session: Session, *, moderator: User, item_id: int, action: str
     if action not in QUEUE_ACTIONS:
         raise InvalidInput("action is one of: " + ", ".join(QUEUE_ACTIONS) + ".", field="action")
     if item.state != QueueState.OPEN:
-        raise InvalidInput("That item has already been dealt with.")
+        raise Conflict("That item has already been dealt with.")
     if item.target_type == TargetType.COMMENT:
         if action == "edit":
             if body is None:

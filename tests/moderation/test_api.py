@@ -138,7 +138,7 @@ def test_a_rejected_post_needs_a_reason_and_stays_out_of_sight(db, tmp_path, dat
         assert rejected.status_code == 200
         assert held["id"] not in public_ids(api, thread_id)
         twice = api.post(f"/api/v1/mod/queue/{item['id']}/approve", headers=bearer(mod))
-        assert twice.status_code == 422 and "already" in twice.json()["error"]["message"]
+        assert twice.status_code == 409 and "already" in twice.json()["error"]["message"]
     with db.read() as session:
         from forum.comments.models import Comment
 

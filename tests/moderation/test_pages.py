@@ -255,7 +255,7 @@ def test_an_item_already_dealt_with_is_refused_with_a_message(people: People, he
     mo = people("mo", Role.MODERATOR)
     assert act(mo, item_id, "approve").status_code == 303
     again = act(mo, item_id, "reject", {"reason": "Too late"})
-    assert again.status_code == 422
+    assert again.status_code == 409
     assert "That item has already been dealt with." in again.text
     assert comment_status(db, comment_id).status == "published"
 
