@@ -18,6 +18,7 @@ from forum.comments import views as comments
 from forum.live.views import thread_socket
 from forum.moderation.live import queue_socket
 from forum.moderation import api as moderation_api
+from forum.moderation import thread_views as thread_moderation
 from forum.moderation import views as moderation
 from forum.paths import STATIC_DIR
 from forum.types import MAX_ID
@@ -62,11 +63,16 @@ def build_routes() -> list[BaseRoute]:
         Route("/b/{slug}/new", boards.new_thread_page, methods=["GET", "POST"]),
         Route("/t/{thread_id:id}", boards.thread_page),
         Route("/t/{thread_id:id}/comments", comments.post_comment_page, methods=["GET", "POST"]),
+        Route("/t/{thread_id:id}/flag", thread_moderation.thread_flag_page, methods=["GET", "POST"]),
+        Route("/t/{thread_id:id}/mod/{action}", thread_moderation.thread_mod_action, methods=["POST"]),
         Route("/t/{thread_id:id}/{slug}", boards.thread_page),
         Route("/comments/{comment_id:id}/reply", comments.reply_page),
         Route("/comments/{comment_id:id}/edit", comments.edit_page, methods=["GET", "POST"]),
         Route("/comments/{comment_id:id}/delete", comments.delete_page, methods=["GET", "POST"]),
         Route("/comments/{comment_id:id}/history", comments.history_page),
+        Route("/comments/{comment_id:id}/flag", thread_moderation.comment_flag_page, methods=["GET", "POST"]),
+        Route("/comments/{comment_id:id}/mod/{action}", thread_moderation.comment_mod_page, methods=["GET", "POST"]),
+        Route("/flags", thread_moderation.my_flags_page),
         Route("/login", accounts.login_page, methods=["GET", "POST"]),
         Route("/register", accounts.register_page, methods=["GET", "POST"]),
         Route("/logout", accounts.logout_page, methods=["GET", "POST"]),

@@ -16,6 +16,7 @@ from forum.boards.services import create_thread
 from forum.comments.queries import thread_comments
 from forum.comments.render import render_tree
 from forum.errors import ForumError, InvalidInput
+from forum.moderation.thread_page import FLAG_RECEIVED, thread_moderation
 from forum.templating import render
 from forum.web import client_key, is_anonymous, page, redirect, retry_headers
 
@@ -83,6 +84,7 @@ def render_thread(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
     whole_page: bool = False,
+    mod_error: str | None = None,
 ) -> Response:
     """The thread page. With `whole_page` (an anonymous GET), the page itself is
     cached for the thread's revision and served from there while it holds."""
@@ -91,6 +93,7 @@ def render_thread(
     ticket = cache.ticket()
     with request.app.state.db.read() as session:
         view = get_thread_view(session, viewer, thread_id)
+        moderation = thread_moderation(session, viewer, view.thread)
     thread = view.thread
     # Moderators see hidden and held comments: their tree is never shared.
     entry = None if can_moderate(viewer, thread) else cache.confirm(thread.id, thread.revision, ticket)  # type: ignore[arg-type]
@@ -106,6 +109,11 @@ def render_thread(
             "parent": None,
             "draft": draft,
             "error": error,
+            "moderation": moderation,
+            "mod_error": mod_error,
+            # Only a logged-in reader can have flagged: the page cached for
+            # anonymous readers never carries it.
+            "message": FLAG_RECEIVED if viewer is not None and request.query_params.get("flagged") == "1" else None,
         },
         status_code=status_code,
         headers=headers,
