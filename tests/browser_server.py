@@ -45,7 +45,7 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def live_server(database_url: str, workdir: Path) -> Iterator[LiveServer]:
+def live_server(database_url: str, workdir: Path, **settings: str) -> Iterator[LiveServer]:
     """Run `forum serve` on a free port until the block ends.
 
     The server's output goes to a file rather than a pipe: a pipe nobody reads
@@ -60,6 +60,9 @@ def live_server(database_url: str, workdir: Path) -> Iterator[LiveServer]:
         "FORUM_RATE_LIMITS": "off",
         "FORUM_BASE_URL": base_url,
         "FORUM_ENV": "development",
+        # Members register in these tests and post at once; pre-moderation has tests of its own.
+        "FORUM_NEW_ACCOUNT_HELD_POSTS": "0",
+        **settings,
     }
     log_path = workdir / "server.log"
     with open(log_path, "wb") as log:
