@@ -10,10 +10,12 @@ from forum import __version__
 from forum.articles.schemas import ArticleImport, ArticleImportResult
 from forum.boards.schemas import BoardPublic, ThreadCreate, ThreadList, ThreadPublic
 from forum.comments.schemas import CommentCreate, CommentList, CommentPublic
+from forum.moderation.user_api import Lift, NoteCreate, NotePublic, Restriction, RoleChange, UserActionResult, UserRecord
 
 _MODELS: list[type[BaseModel]] = [
     BoardPublic, ThreadCreate, ThreadPublic, ThreadList, CommentCreate, CommentPublic, CommentList,
     ArticleImport, ArticleImportResult,
+    Restriction, Lift, NoteCreate, NotePublic, RoleChange, UserRecord, UserActionResult,
 ]
 
 
@@ -146,6 +148,7 @@ def build_openapi(base_url: str) -> dict[str, Any]:
         },
     }
     paths.update(_moderation_paths())
+    paths.update(_user_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "forum API", "version": __version__, "description": "Boards, threads and comments of a forum instance."},
@@ -251,4 +254,47 @@ def _moderation_paths() -> dict[str, Any]:
             "responses": {"200": _json({"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}}, "Open items"), **_ERRORS},
         }},
         "/api/v1/mod/queue/{item_id}/{action}": action("queue item", "item_id", (*QUEUE_ACTIONS, "claim", "release"), "resolveQueueItem"),
+    }
+
+
+def _user_paths() -> dict[str, Any]:
+    from forum.moderation.user_api import USER_ACTIONS
+
+    base = "/api/v1/mod/users/{user_id}"
+    body = {"oneOf": [_ref(Restriction), _ref(Lift), _ref(NoteCreate)]}
+    return {
+        base: {"get": {
+            "summary": "A member's record for moderators: role, boards, silence, suspension, notes",
+            "operationId": "getUserRecord",
+            "parameters": [_path_id("user_id")],
+            "security": _AUTH,
+            "responses": {"200": _json(_ref(UserRecord), "The member"), "401": {"$ref": "#/components/responses/NotAuthenticated"},
+                          "403": {"$ref": "#/components/responses/Forbidden"}, **_ERRORS},
+        }},
+        base + "/{action}": {"post": {
+            "summary": (
+                "A moderator's action on a member (only admins act on moderators; nobody on themselves): "
+                "silence or suspend {hours | until, reason} (the reason is shown to them; a suspension logs them out "
+                "everywhere and refuses their API tokens until it ends), unsilence or unsuspend {reason?}, notes {body} "
+                "(seen by moderators only; 201 with the note)"
+            ),
+            "operationId": "moderateUser",
+            "parameters": [_path_id("user_id"), _action(tuple(USER_ACTIONS))],
+            "security": _AUTH,
+            "requestBody": {"required": False, "content": {"application/json": {"schema": body}}},
+            "responses": {
+                "200": _json(_ref(UserActionResult), "Done (changed: whether anything changed)"),
+                "201": _json(_ref(NotePublic), "The note was added"),
+                **_WRITE_ERRORS,
+            },
+        }},
+        "/api/v1/admin/users/{user_id}/role": {"post": {
+            "summary": "Set a role (admins): member, moderator (of every board, or of boards by slug) or admin; the last admin is never demoted",
+            "operationId": "setUserRole",
+            "parameters": [_path_id("user_id")],
+            "security": _AUTH,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(RoleChange)}}},
+            "responses": {"200": _json(_ref(UserActionResult), "Done (changed: whether anything changed)"),
+                          "409": {"$ref": "#/components/responses/Invalid"}, **_WRITE_ERRORS},
+        }},
     }

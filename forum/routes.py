@@ -20,6 +20,7 @@ from forum.moderation.live import queue_socket
 from forum.moderation import api as moderation_api
 from forum.moderation import thread_views as thread_moderation
 from forum.moderation import views as moderation
+from forum.moderation import user_api, user_views
 from forum.paths import STATIC_DIR
 from forum.types import MAX_ID
 from forum.web import api
@@ -86,6 +87,9 @@ def build_routes() -> list[BaseRoute]:
         Route("/mod/words", moderation.words_page, methods=["GET", "POST"]),
         Route("/mod/words/{word_id:id}/remove", moderation.remove_word_page, methods=["POST"]),
         Route("/mod/boards", moderation.boards_page, methods=["GET", "POST"]),
+        Route("/mod/users", user_views.users_page),
+        Route("/mod/users/{user_id:id}", user_views.user_page),
+        Route("/mod/users/{user_id:id}/{action}", user_views.user_action_page, methods=["POST"]),
         Route("/api/v1/openapi.json", openapi_json),
         Route("/api/v1/boards", boards_api.list_boards_api),
         Route("/api/v1/boards/{slug}/threads", boards_api.board_threads_api),
@@ -100,6 +104,9 @@ def build_routes() -> list[BaseRoute]:
         Route("/api/v1/mod/threads/{thread_id:id}/{action}", moderation_api.thread_action_api, methods=["POST"]),
         Route("/api/v1/mod/queue", moderation_api.queue_api),
         Route("/api/v1/mod/queue/{item_id:id}/{action}", moderation_api.queue_action_api, methods=["POST"]),
+        Route("/api/v1/mod/users/{user_id:id}", user_api.user_api),
+        Route("/api/v1/mod/users/{user_id:id}/{action}", user_api.user_action_api, methods=["POST"]),
+        Route("/api/v1/admin/users/{user_id:id}/role", user_api.set_role_api, methods=["POST"]),
         WebSocketRoute("/ws/threads/{thread_id:id}", thread_socket),
         WebSocketRoute("/ws/mod/queue", queue_socket),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),

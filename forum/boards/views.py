@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse, Response
 from forum import ratelimit
 from forum.accounts.models import User
 from forum.accounts.permissions import can_comment, can_moderate
+from forum.accounts.services import silence_message
 from forum.boards.cache import Entry, ThreadCache
 from forum.boards.queries import ThreadView, board_threads, get_board, get_thread_view, list_boards, search_threads
 from forum.boards.services import create_thread
@@ -109,6 +110,7 @@ def render_thread(
             "parent": None,
             "draft": draft,
             "error": error,
+            "silence_notice": silence_message(viewer) if viewer is not None and viewer.is_silenced() else None,
             "moderation": moderation,
             "mod_error": mod_error,
             # Only a logged-in reader can have flagged: the page cached for

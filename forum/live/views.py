@@ -175,7 +175,12 @@ async def _post(relay: Relay, room: Room, client: Client, data: dict[str, Any]) 
         def write() -> dict[str, Any]:
             ratelimit.hit_comment(state.rate_limiter, viewer, client_key(client.websocket))
             with state.db.write() as session:
-                comment = create_comment(session, author=viewer, thread_id=room.thread_id, body=body, parent_id=parent_id, policy=state.policy)
+                # The viewer was read when the socket opened: a silence or a
+                # suspension since then must count now, as on the form and the API.
+                author = session.get(User, viewer.id)
+                if author is None or author.is_suspended():
+                    raise NotAuthenticated("Log in to comment.")
+                comment = create_comment(session, author=author, thread_id=room.thread_id, body=body, parent_id=parent_id, policy=state.policy)
                 answer: dict[str, Any] = {"type": "posted", "id": comment.id}
                 if comment.status == Status.HELD:
                     answer.update(status="held", reasons=held_reasons(session, TargetType.COMMENT, comment.id))  # type: ignore[arg-type]
