@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import functools
 import json
-import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select, text
+import pytest
+from sqlalchemy import Table, bindparam, create_engine, inspect, select, text
 from sqlalchemy.engine import Engine, make_url
+from sqlmodel import SQLModel
 from starlette.testclient import TestClient
 
-from forum.accounts.models import User
 from forum.accounts.passwords import hash_password
-from forum.accounts.services import create_api_token, start_session
+from forum.accounts.services import create_api_token, register, start_session
 from forum.boards.models import Board
 from forum.boards.services import create_thread
 from forum.comments.services import create_comment
@@ -66,12 +65,14 @@ ROLES = {MOD_HERE: Role.MODERATOR, MOD_ELSEWHERE: Role.MODERATOR, ADMIN: Role.AD
 
 @dataclass
 class World:
+    """What a cell sees: the ids of everything, and its actor's credentials."""
+
     users: dict[str, int]
     boards: dict[str, int]
     thread_id: int
     comment_id: int
-    actor: str
     db: Database
+    actor: str = ANONYMOUS
     token: str | None = None
     cookie: str = ""
     item_id: int | None = None
@@ -80,6 +81,10 @@ class World:
     @property
     def actor_id(self) -> int | None:
         return self.users.get(self.actor)
+
+    @property
+    def author_id(self) -> int:
+        return self.users[AUTHOR]
 
     # Credentials ------------------------------------------------------------
 
@@ -91,30 +96,27 @@ class World:
         return {"cookie": f"forum_session={self.cookie}"}
 
 
-def build_world(db: Database, app: Any, actor: str) -> World:
-    """The users, the thread and the comment; credentials for `actor` only."""
+Credentials = dict[str, tuple[str | None, str]]  # actor -> (bearer token, session cookie)
+
+
+def build_world(db: Database, app: Any) -> tuple[World, Credentials]:
+    """The accounts, the thread and the comment, and every actor's credentials."""
     now = utcnow()
     with db.write() as session:
         boards = {b.slug: b.id for b in session.scalars(select(Board))}
-        # Made as rows, not through `register`: its checks and audit event cost
-        # a dozen round trips per account, and these accounts are not under test.
         users = {
-            name: User(email=f"{name}@example.org", name=name, name_key=name, password_hash=known_hash(),
-                       role=ROLES.get(name, Role.MEMBER), trusted=True)
+            name: register(session, email=f"{name}@example.org", name=name, password=PASSWORD,
+                           role=ROLES.get(name, Role.MEMBER), trusted=True)
             for name in (*ACTORS[1:], REPORTER)
         }
         users[MOD_HERE].moderated_boards = [boards[HOME_BOARD]]
         users[MOD_ELSEWHERE].moderated_boards = [boards[OTHER_BOARD]]
         users[SILENCED].silenced_until = now + timedelta(days=1)
         users[SILENCED].silence_reason = "Cooling off"
+        # Logged in (cookie and token) before the suspension below: both must now be worth nothing.
+        logins = {name: (create_api_token(session, user=user), start_session(session, user=user)) for name, user in users.items()}
         users[SUSPENDED].suspended_until = now + timedelta(days=1)
         users[SUSPENDED].suspend_reason = "Abuse"
-        session.add_all(users.values())
-        session.flush()
-        # The suspended member logged in before the suspension: that cookie and
-        # token must now be worth nothing.
-        session_token = start_session(session, user=users[actor]) if actor != ANONYMOUS else None
-        token = create_api_token(session, user=users[actor]) if actor != ANONYMOUS else None
         thread = create_thread(session, author=users[AUTHOR], board_slug=HOME_BOARD, title="The target thread",
                                body="Its opening post", policy=NO_POSTS_HELD)
         session.flush()
@@ -122,9 +124,12 @@ def build_world(db: Database, app: Any, actor: str) -> World:
                                  policy=NO_POSTS_HELD)
         session.flush()
         world = World(users={n: u.id for n, u in users.items()}, boards=boards, thread_id=thread.id,  # type: ignore[misc, arg-type]
-                      comment_id=comment.id, actor=actor, db=db, token=token)  # type: ignore[arg-type]
-    world.cookie = app.state.cookie_serializer.dumps({"c": CSRF, "t": session_token})
-    return world
+                      comment_id=comment.id, db=db)  # type: ignore[arg-type]
+    cookie = app.state.cookie_serializer.dumps
+    credentials: Credentials = {ANONYMOUS: (None, cookie({"c": CSRF, "t": None}))}
+    for name, (token, session_token) in logins.items():
+        credentials[name] = (token, cookie({"c": CSRF, "t": session_token}))
+    return world, credentials
 
 
 # Before and after --------------------------------------------------------
@@ -175,36 +180,117 @@ def connect(client: TestClient, world: World, *, as_actor: bool = True) -> Any:
     return client.websocket_connect(f"/ws/threads/{world.thread_id}", headers=headers)
 
 
-# A fresh PostgreSQL database per cell, quickly -----------------------------
+# A fresh database per cell, quickly -------------------------------------
+
+
+class Stage:
+    """One app, one database and one world per kind of database.
+
+    The world is built once, through the services, and its rows kept. Before
+    each cell the database is emptied and those rows put back: the cell starts
+    from exactly that world, in a few statements instead of a hundred. The app,
+    its engine and the test client live as long as the stage: with a new engine
+    per cell, most of a cell's time went to compiling the same SQL again. Rows
+    are deleted in place (no file is swapped under the engine), so a live
+    notice that the last cell left behind reads a whole database, never a torn one.
+    """
+
+    def __init__(self, app: Any, db: Database, client: TestClient) -> None:
+        self.app, self.db, self.client = app, db, client
+        self._empty()
+        with pytest.MonkeyPatch.context() as patch:
+            digest = known_hash()
+            patch.setattr("forum.accounts.services.hash_password", lambda password: digest)
+            self.world, self.credentials = build_world(db, app)
+        self.rows, self.boards = _dump(db)
+
+    def enter(self, actor: str) -> World:
+        """The world as first built, on a database emptied and refilled, seen by `actor`."""
+        self._empty()
+        board = _table("board")
+        with self.db.engine.begin() as conn:
+            for table, rows in self.rows:
+                conn.execute(table.insert(), rows)
+            conn.execute(board.update().where(board.c.id == bindparam("board_id")), self.boards)
+            if self.db.dialect == "postgresql":
+                conn.exec_driver_sql(_sequences_after(self.rows))
+        self.app.state.thread_cache.clear()
+        self.client.cookies.clear()
+        token, cookie = self.credentials[actor]
+        return replace(self.world, actor=actor, token=token, cookie=cookie, extra={})
+
+    def _empty(self) -> None:
+        if self.db.dialect == "sqlite":
+            empty_sqlite(self.db)
+        else:
+            empty_postgres(self.db.url)
+
+
+def _table(name: str) -> Table:
+    return SQLModel.metadata.tables[name]
+
+
+def _dump(db: Database) -> tuple[list[tuple[Table, list[dict[str, Any]]]], list[dict[str, Any]]]:
+    """Every row the world put in, table by table in foreign-key order; and the boards' counters."""
+    dumped: list[tuple[Table, list[dict[str, Any]]]] = []
+    with db.engine.connect() as conn:
+        known = set(SQLModel.metadata.tables)
+        for name in inspect(conn).get_table_names():
+            if name not in known and name not in KEEP_TABLES:
+                assert conn.execute(text(f'SELECT count(*) FROM "{name}"')).scalar() == 0, f"{name} is not in the models"
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name not in KEEP_TABLES:
+                rows = [dict(row) for row in conn.execute(select(table)).mappings()]
+                if rows:
+                    dumped.append((table, rows))
+        board = _table("board")
+        boards = [{"board_id": r.id, "thread_count": r.thread_count, "last_activity_at": r.last_activity_at,
+                   "premoderated": r.premoderated} for r in conn.execute(select(board))]
+    return dumped, boards
+
+
+def _sequences_after(rows: list[tuple[Table, list[dict[str, Any]]]]) -> str:
+    """PostgreSQL: each id sequence continues after the rows put back with their ids."""
+    return "; ".join(
+        f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), {max(r['id'] for r in table_rows)})"
+        for table, table_rows in rows
+        if "id" in table.c and all(isinstance(r["id"], int) for r in table_rows)
+    )
+
+
+@functools.cache
+def _sqlite_script(url: str) -> str:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            tables = [r[0] for r in conn.execute(text(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")) if r[0] not in KEEP_TABLES]
+            triggers = list(conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")))
+    finally:
+        engine.dispose()
+    return ";\n".join([
+        "BEGIN IMMEDIATE",
+        "PRAGMA defer_foreign_keys = ON",  # every row goes; checked at COMMIT, when none is left
+        *(f'DROP TRIGGER "{name}"' for name, _ in triggers),  # the audit log's append-only guard
+        *(f'DELETE FROM "{table}"' for table in tables),
+        *(sql for _, sql in triggers),
+        "UPDATE board SET thread_count = 0, last_activity_at = NULL, premoderated = 0",
+        "COMMIT",
+    ]) + ";"
+
+
+def empty_sqlite(db: Database) -> None:
+    """Every row but the boards, with the triggers put back as they were; ids start at 1 again."""
+    raw = db.engine.raw_connection()
+    try:
+        raw.driver_connection.executescript(_sqlite_script(db.url))  # type: ignore[union-attr]
+    finally:
+        raw.close()
 
 
 @functools.cache
 def _engine(url: str) -> Engine:
     return create_engine(make_url(url).set(drivername="postgresql+psycopg"))
-
-
-class Stage:
-    """One app and one database per kind, emptied before every cell.
-
-    A cell still starts from a database as fresh as Alembic made it, but the
-    app, its engine and the test client are made once: with a new engine per
-    cell, most of a cell's time went to compiling the same SQL again.
-    """
-
-    def __init__(self, url: str, template: Path | None, app: Any, db: Database, client: TestClient) -> None:
-        self.url, self.template, self.app, self.db, self.client = url, template, app, db, client
-
-    def reset(self) -> None:
-        if self.template is not None:
-            self.db.engine.dispose()  # the pool's connections still hold the old file
-            path = Path(make_url(self.url).database or "")
-            for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-                leftover.unlink(missing_ok=True)
-            shutil.copyfile(self.template, path)
-        else:
-            empty_postgres(self.url)
-        self.app.state.thread_cache.clear()
-        self.client.cookies.clear()
 
 
 @functools.cache
