@@ -27,6 +27,7 @@ from forum.boards.services import create_thread
 from forum.comments.services import create_comment
 from forum.db import Database
 from forum.moderation.policy import Policy
+from forum.moderation.words import add_watched_word
 from forum.types import Role
 from tests.browser_server import LiveServer
 from tests.conftest import PASSWORD
@@ -55,6 +56,7 @@ class Scene:
     moderators: tuple[str, str]
     newcomer: str
     newcomer_token: str
+    hold_word: str
 
 
 def _scene(server: LiveServer, prefix: str) -> Scene:
@@ -70,7 +72,10 @@ def _scene(server: LiveServer, prefix: str) -> Scene:
             newcomer = register(session, email=f"{prefix}.new@example.org", name=f"{prefix}.new", password=PASSWORD)
             token = create_api_token(session, user=newcomer)
             thread = create_thread(session, author=host, board_slug="harness", title=f"Queue ({prefix})", body="x")
-            return Scene(thread.id, mods, newcomer.name, token)  # type: ignore[arg-type]
+            # The shared browser server publishes new accounts' posts at once; a
+            # watched word of this scene's own holds the newcomer's comments instead.
+            add_watched_word(session, moderator=host, pattern=f"{prefix}hold", action="hold")
+            return Scene(thread.id, mods, newcomer.name, token, f"{prefix}hold")  # type: ignore[arg-type]
     finally:
         db.dispose()
 
@@ -78,7 +83,7 @@ def _scene(server: LiveServer, prefix: str) -> Scene:
 def _held_comment(server: LiveServer, scene: Scene, body: str) -> int:
     request = urllib.request.Request(
         server.url(f"/api/v1/threads/{scene.thread_id}/comments"),
-        data=json.dumps({"body": body}).encode(),
+        data=json.dumps({"body": f"{body} ({scene.hold_word})"}).encode(),
         headers={"Authorization": f"Bearer {scene.newcomer_token}", "Content-Type": "application/json"},
         method="POST",
     )
