@@ -214,7 +214,8 @@ _FLAG_RESULT = {
 
 
 def _moderation_paths() -> dict[str, Any]:
-    from forum.moderation.api import COMMENT_ACTIONS, THREAD_ACTIONS
+    from forum.moderation.actions import THREAD_ACTIONS
+    from forum.moderation.api import COMMENT_ACTIONS
     from forum.moderation.queue import QUEUE_ACTIONS
 
     def flag(target: str, param: str) -> dict[str, Any]:

@@ -167,6 +167,8 @@ def unpin_thread(session: Session, *, moderator: User | None, thread_id: int) ->
 def move_thread(session: Session, *, moderator: User | None, thread_id: int, board_slug: str) -> bool:
     thread = moderated_thread(session, moderator, thread_id)
     assert moderator is not None
+    if not board_slug:
+        raise InvalidInput("Name the board to move the thread to.", field="board")
     board = get_board(session, board_slug)
     if board.id == thread.board_id:
         return False
@@ -240,3 +242,30 @@ def delete_thread(session: Session, *, moderator: User | None, thread_id: int, r
     return _set_thread_status(session, moderator=moderator, thread_id=thread_id, to=Status.REMOVED,
                               allowed_from={Status.PUBLISHED, Status.HELD, Status.HIDDEN}, action="thread.deleted",
                               resolution=Resolution.REJECTED, reason=_reason(reason))
+
+
+THREAD_ACTIONS = ("lock", "unlock", "close", "pin", "unpin", "move", "hide", "restore", "delete")
+
+
+def apply_thread_action(session: Session, *, moderator: User | None, thread_id: int, action: str, reason: str | None = None, board: str | None = None) -> bool:
+    """One of THREAD_ACTIONS by name: the thread page and the API both come through here."""
+    match action:
+        case "lock":
+            return lock_thread(session, moderator=moderator, thread_id=thread_id)
+        case "unlock":
+            return unlock_thread(session, moderator=moderator, thread_id=thread_id)
+        case "close":
+            return close_thread(session, moderator=moderator, thread_id=thread_id, reason=reason)
+        case "pin":
+            return pin_thread(session, moderator=moderator, thread_id=thread_id)
+        case "unpin":
+            return unpin_thread(session, moderator=moderator, thread_id=thread_id)
+        case "move":
+            return move_thread(session, moderator=moderator, thread_id=thread_id, board_slug=board or "")
+        case "hide":
+            return hide_thread(session, moderator=moderator, thread_id=thread_id, reason=reason)
+        case "restore":
+            return restore_thread(session, moderator=moderator, thread_id=thread_id, reason=reason)
+        case "delete":
+            return delete_thread(session, moderator=moderator, thread_id=thread_id, reason=reason)
+    raise NotFound("There is no such thread action.")

@@ -20,7 +20,7 @@ from forum.boards.queries import get_thread_view
 from forum.boards.schemas import thread_public
 from forum.comments.queries import get_comment_view
 from forum.comments.schemas import comment_public
-from forum.errors import InvalidInput, NotFound
+from forum.errors import NotFound
 from forum.moderation import actions
 from forum.moderation.flags import flag, flag_public
 from forum.moderation.models import TargetType
@@ -64,7 +64,6 @@ def flag_thread_api(request: Request, viewer: User, payload: dict[str, Any]) -> 
 
 
 COMMENT_ACTIONS = {"hide": actions.hide_comment, "restore": actions.restore_comment}
-THREAD_ACTIONS = ("lock", "unlock", "close", "pin", "unpin", "move", "hide", "restore", "delete")
 
 
 @api(login=True, empty_body_ok=True)
@@ -81,30 +80,15 @@ def comment_action_api(request: Request, viewer: User, payload: dict[str, Any]) 
     return {"changed": changed, "comment": comment_public(view)}
 
 
-def run_thread_action(session: Any, *, moderator: User, thread_id: int, action: str, reason: str | None, board: str | None) -> bool:
-    """Shared by the API and the thread page."""
-    if action == "close":
-        return actions.close_thread(session, moderator=moderator, thread_id=thread_id, reason=reason)
-    if action == "move":
-        if not board:
-            raise InvalidInput("Name the board to move the thread to.", field="board")
-        return actions.move_thread(session, moderator=moderator, thread_id=thread_id, board_slug=board)
-    if action in {"hide", "restore", "delete"}:
-        verb = {"hide": actions.hide_thread, "restore": actions.restore_thread, "delete": actions.delete_thread}[action]
-        return verb(session, moderator=moderator, thread_id=thread_id, reason=reason)
-    verb = {"lock": actions.lock_thread, "unlock": actions.unlock_thread, "pin": actions.pin_thread, "unpin": actions.unpin_thread}[action]
-    return verb(session, moderator=moderator, thread_id=thread_id)
-
-
 @api(login=True, empty_body_ok=True)
 def thread_action_api(request: Request, viewer: User, payload: dict[str, Any]) -> Any:
     action: str = request.path_params["action"]
-    if action not in THREAD_ACTIONS:
+    if action not in actions.THREAD_ACTIONS:
         raise NotFound("There is nothing at this address.")
     data = parse(ActionInput, payload)
     thread_id: int = request.path_params["thread_id"]
     with request.app.state.db.write() as session:
-        changed = run_thread_action(session, moderator=viewer, thread_id=thread_id, action=action, reason=data.reason, board=data.board)
+        changed = actions.apply_thread_action(session, moderator=viewer, thread_id=thread_id, action=action, reason=data.reason, board=data.board)
     with request.app.state.db.read() as session:
         view = get_thread_view(session, viewer, thread_id)
         thread = session.get(Thread, thread_id)

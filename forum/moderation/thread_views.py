@@ -118,30 +118,6 @@ def my_flags_page(request: Request, form: FormData | None) -> Response:
 # Thread controls ------------------------------------------------------------
 
 
-def _thread_action(session, viewer: User, thread_id: int, action: str, form: FormData) -> bool:  # type: ignore[no-untyped-def]
-    reason = _text(form, "reason")
-    match action:
-        case "lock":
-            return actions.lock_thread(session, moderator=viewer, thread_id=thread_id)
-        case "unlock":
-            return actions.unlock_thread(session, moderator=viewer, thread_id=thread_id)
-        case "close":
-            return actions.close_thread(session, moderator=viewer, thread_id=thread_id, reason=reason)
-        case "pin":
-            return actions.pin_thread(session, moderator=viewer, thread_id=thread_id)
-        case "unpin":
-            return actions.unpin_thread(session, moderator=viewer, thread_id=thread_id)
-        case "move":
-            return actions.move_thread(session, moderator=viewer, thread_id=thread_id, board_slug=_text(form, "board"))
-        case "hide":
-            return actions.hide_thread(session, moderator=viewer, thread_id=thread_id, reason=reason)
-        case "restore":
-            return actions.restore_thread(session, moderator=viewer, thread_id=thread_id, reason=reason)
-        case "delete":
-            return actions.delete_thread(session, moderator=viewer, thread_id=thread_id, reason=reason)
-    raise NotFound("There is no such thread action.")
-
-
 @page
 def thread_mod_action(request: Request, form: FormData | None) -> Response:
     thread_id: int = request.path_params["thread_id"]
@@ -153,7 +129,8 @@ def thread_mod_action(request: Request, form: FormData | None) -> Response:
     action: str = request.path_params["action"]
     try:
         with request.app.state.db.write() as session:
-            _thread_action(session, viewer, thread_id, action, form)
+            actions.apply_thread_action(session, moderator=viewer, thread_id=thread_id, action=action,
+                                        reason=_text(form, "reason"), board=_text(form, "board"))
             board_slug = get_thread_view(session, viewer, thread_id).board.slug
     except (InvalidInput, Conflict) as exc:
         # A close without a reason, a move to the board it is on…: the page, saying why.
