@@ -45,7 +45,7 @@ from forum.live.hub import Notice
 from forum.live.rooms import Relay
 from forum.live.views import MAX_FRAME, POLICY, TOO_BIG, origin_allowed
 from forum.moderation.models import QueueItem, QueueState
-from forum.moderation.queue import QUEUE_NOTICE, QueueEntry, _entry, queue_entry_public
+from forum.moderation.queue import QUEUE_NOTICE, QueueEntry, queue_entries, queue_entry_public
 from forum.templating import iso
 
 log = logging.getLogger("forum.live")
@@ -71,19 +71,18 @@ class ItemNews:
 
 def read_items(session: Session, item_ids: list[int]) -> list[ItemNews]:
     """What the moderators' pages need about these items (every board: who sees what is decided per socket)."""
+    items = [item for item in (session.get(QueueItem, i) for i in item_ids) if item is not None]
+    opened = [(item, board) for item in items if item.state == QueueState.OPEN
+              for board in [session.get(Board, item.board_id)] if board is not None]
+    entries = {entry.id: entry for entry in queue_entries(session, opened)}
     news: list[ItemNews] = []
-    for item_id in item_ids:
-        item = session.get(QueueItem, item_id)
-        if item is None:
-            continue
+    for item in items:
         if item.state == QueueState.OPEN:
-            board = session.get(Board, item.board_id)
-            if board is None:
-                continue
-            news.append(ItemNews(item_id, item.board_id, _entry(session, item, board), None, None))
+            if item.id in entries:
+                news.append(ItemNews(item.id, item.board_id, entries[item.id], None, None))  # type: ignore[arg-type]
         else:
             resolver = session.get(User, item.resolved_by_id) if item.resolved_by_id else None
-            news.append(ItemNews(item_id, item.board_id, None, item.resolution, resolver.name if resolver else None))
+            news.append(ItemNews(item.id, item.board_id, None, item.resolution, resolver.name if resolver else None))  # type: ignore[arg-type]
     return news
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlmodel import Session
 
 from forum.accounts.models import User
@@ -165,49 +165,60 @@ def list_queue(
         query = query.order_by(QueueItem.flag_count.desc(), QueueItem.updated_at.desc(), QueueItem.id.desc())  # type: ignore[attr-defined]
     else:
         query = query.order_by(QueueItem.updated_at.desc(), QueueItem.id.desc())  # type: ignore[attr-defined]
-    rows = session.execute(query.limit(limit * 4 if reason else limit)).all()
+    rows = [(item, item_board) for item, item_board in session.execute(query.limit(limit * 4 if reason else limit))]
+    entries = [
+        entry for entry in queue_entries(session, rows)
+        if not reason or reason in entry.reasons or reason in entry.flag_reasons
+    ]
+    return entries[:limit]
+
+
+def queue_entries(session: Session, rows: list[tuple[QueueItem, Board]]) -> list[QueueEntry]:
+    """What a moderator sees of each item, read in a handful of queries however many there are."""
+    thread_ids = {item.thread_id for item, _ in rows}
+    comment_ids = {item.target_id for item, _ in rows if item.target_type == TargetType.COMMENT}
+    user_ids = {i for item, _ in rows for i in (item.author_id, item.claimed_by_id) if i}
+    threads = {t.id: t for t in session.scalars(select(Thread).where(Thread.id.in_(thread_ids)))} if thread_ids else {}  # type: ignore[union-attr]
+    comments = {c.id: c for c in session.scalars(select(Comment).where(Comment.id.in_(comment_ids)))} if comment_ids else {}  # type: ignore[union-attr]
+    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).tuples()) if user_ids else {}  # type: ignore[union-attr]
+    flags: dict[tuple[str, int], list[Flag]] = {}
+    if rows:
+        targets = {(item.target_type, item.target_id) for item, _ in rows}
+        for flag in session.scalars(
+            select(Flag).where(tuple_(Flag.target_type, Flag.target_id).in_(targets), Flag.resolution.is_(None)).order_by(Flag.id)  # type: ignore[union-attr]
+        ):
+            flags.setdefault((flag.target_type, flag.target_id), []).append(flag)
     entries: list[QueueEntry] = []
-    for item, item_board in rows:
-        entry = _entry(session, item, item_board)
-        if reason and reason not in entry.reasons and reason not in entry.flag_reasons:
-            continue
-        entries.append(entry)
-        if len(entries) >= limit:
-            break
+    for item, board in rows:
+        thread = threads.get(item.thread_id)
+        target: Comment | Thread | None = comments.get(item.target_id) if item.target_type == TargetType.COMMENT else thread
+        open_flags = flags.get((item.target_type, item.target_id), [])
+        counts: dict[str, int] = {}
+        for flag in open_flags:
+            counts[flag.reason] = counts.get(flag.reason, 0) + 1
+        entries.append(QueueEntry(
+            id=item.id,  # type: ignore[arg-type]
+            target_type=item.target_type,
+            target_id=item.target_id,
+            thread_id=item.thread_id,
+            thread_title=thread.title if thread else "",
+            board_slug=board.slug,
+            board_name=board.name,
+            author_name=names.get(item.author_id) if item.author_id else None,
+            status=target.status if target is not None else "",
+            body_html=target.body_html if target is not None else "",
+            body_md=target.body_md if target is not None else "",
+            reasons=list(item.reasons),
+            detail=item.detail,
+            flag_count=len(open_flags),
+            flag_reasons=counts,
+            flag_notes=[f.note for f in open_flags if f.note],
+            claimed_by=names.get(item.claimed_by_id) if item.claimed_by_id else None,
+            state=item.state,
+            created_at=item.created_at,
+            updated_at=item.updated_at,
+        ))
     return entries
-
-
-def _entry(session: Session, item: QueueItem, board: Board) -> QueueEntry:
-    thread = session.get(Thread, item.thread_id)
-    target: Comment | Thread | None = session.get(Comment, item.target_id) if item.target_type == TargetType.COMMENT else thread
-    author = session.get(User, item.author_id) if item.author_id else None
-    claimer = session.get(User, item.claimed_by_id) if item.claimed_by_id else None
-    flags = list(session.scalars(select(Flag).where(Flag.target_type == item.target_type, Flag.target_id == item.target_id, Flag.resolution.is_(None))))  # type: ignore[union-attr]
-    counts: dict[str, int] = {}
-    for flag in flags:
-        counts[flag.reason] = counts.get(flag.reason, 0) + 1
-    return QueueEntry(
-        id=item.id,  # type: ignore[arg-type]
-        target_type=item.target_type,
-        target_id=item.target_id,
-        thread_id=item.thread_id,
-        thread_title=thread.title if thread else "",
-        board_slug=board.slug,
-        board_name=board.name,
-        author_name=author.name if author else None,
-        status=target.status if target is not None else "",
-        body_html=target.body_html if target is not None else "",
-        body_md=target.body_md if target is not None else "",
-        reasons=list(item.reasons),
-        detail=item.detail,
-        flag_count=len(flags),
-        flag_reasons=counts,
-        flag_notes=[f.note for f in flags if f.note],
-        claimed_by=claimer.name if claimer else None,
-        state=item.state,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
-    )
 
 
 def queue_entry_public(entry: QueueEntry) -> dict[str, object]:
