@@ -180,7 +180,7 @@ def queue_entries(session: Session, rows: list[tuple[QueueItem, Board]]) -> list
     user_ids = {i for item, _ in rows for i in (item.author_id, item.claimed_by_id) if i}
     threads = {t.id: t for t in session.scalars(select(Thread).where(Thread.id.in_(thread_ids)))} if thread_ids else {}  # type: ignore[union-attr]
     comments = {c.id: c for c in session.scalars(select(Comment).where(Comment.id.in_(comment_ids)))} if comment_ids else {}  # type: ignore[union-attr]
-    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).tuples()) if user_ids else {}  # type: ignore[union-attr]
+    names = {uid: name for uid, name in session.execute(select(User.id, User.name).where(User.id.in_(user_ids)))} if user_ids else {}  # type: ignore[union-attr]
     flags: dict[tuple[str, int], list[Flag]] = {}
     if rows:
         targets = {(item.target_type, item.target_id) for item, _ in rows}
