@@ -86,7 +86,7 @@ def create_comment(
     if reasons:
         enqueue(session, target_type=TargetType.COMMENT, target_id=comment.id, thread=thread,  # type: ignore[arg-type]
                 author_id=author.id, reasons=reasons, detail=detail)
-    synchronize_thread(session, thread_id=thread.id)  # type: ignore[arg-type]
+    synchronize_thread(session, thread_id=thread.id, new_comment=True)  # type: ignore[arg-type]
     return comment
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
 from forum.accounts.services import register
@@ -99,6 +99,32 @@ def test_counters_are_recomputed_not_patched(db, client):
     assert data["comment_count"] == 1
     boards = {b["slug"]: b for b in client.get("/api/v1/boards").json()}
     assert boards["harness"]["thread_count"] == 1
+
+
+def test_a_new_comment_moves_every_listing_boards_activity_forward_as_a_recount_would(db):
+    user = _user(db)
+    with db.write() as session:
+        older = create_thread(session, author=user, board_slug="showcase", title="Older", body="x")
+        thread = create_thread(session, author=user, board_slug="rally", title="Busy", body="x")
+        list_thread_on(session, thread=thread, board=get_board(session, "educate"))
+        list_thread_on(session, thread=older, board=get_board(session, "educate"))
+    with db.write() as session:
+        create_comment(session, author=user, thread_id=older.id, body="on the older thread")
+        create_comment(session, author=user, thread_id=thread.id, body="latest word")
+
+    def counters() -> dict[str, tuple[int, object]]:
+        with db.read() as session:
+            return {b.slug: (b.thread_count, b.last_activity_at) for b in session.scalars(select(Board))}
+
+    after_comments = counters()
+    with db.write() as session:
+        for board in session.scalars(select(Board)).all():
+            synchronize_board(session, board_id=board.id)
+    assert after_comments == counters()
+    with db.read() as session:
+        latest = session.get(Thread, thread.id).last_activity_at
+    assert after_comments["rally"] == (1, latest)
+    assert after_comments["educate"] == (2, latest)
 
 
 def test_starting_a_thread_needs_a_login(client):
