@@ -10,7 +10,6 @@ import time
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from forum.live.wire import SERVER_SEND
 from forum.web import PayloadTooLarge, error_payload
 
 access_log = logging.getLogger("forum.access")
@@ -37,8 +36,6 @@ class RequestMiddleware:
         request_id = secrets.token_hex(6)
         scope["forum.request_id"] = request_id
         if scope["type"] == "websocket":
-            # The server's own send, for writing live frames below the framework (live/wire.py).
-            scope[SERVER_SEND] = send
             await self.app(scope, receive, send)
             return
 

@@ -2,8 +2,7 @@
 
 The publishing side never awaits a socket. It offers a frame to each viewer:
 a viewer whose socket is keeping up has the frame written at once (a send
-only waits while the peer is not reading, see `eager.py`; where the server
-allows it, as bytes encoded once for the whole room, see `wire.py`); a viewer whose
+only waits while the peer is not reading, see `eager.py`); a viewer whose
 socket is busy gets the frame appended to its backlog, which a task of its
 own drains. So one stalled socket cannot slow the others or the poster. A
 viewer whose backlog fills up has fallen too far behind to be caught up
@@ -18,13 +17,13 @@ import itertools
 import logging
 from collections import deque
 from collections.abc import Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketState
 
 from forum.accounts.models import User
 from forum.live.eager import start_eagerly
-from forum.live.wire import SERVER_SEND, direct_writer, encode_text
 
 log = logging.getLogger("forum.live")
 
@@ -36,21 +35,12 @@ TOO_SLOW = 4408
 _ids = itertools.count(1)
 
 
+@dataclass(frozen=True, slots=True)
 class Frame:
-    __slots__ = ("text", "comment_id", "_wire")
-
-    def __init__(self, text: str, comment_id: int = 0) -> None:
-        self.text = text
-        # For a new comment, its id: a viewer that already has it (from its
-        # catch-up) drops the frame. 0 for everything else.
-        self.comment_id = comment_id
-        self._wire: bytes | None = None
-
-    def wire(self) -> bytes:
-        """The frame as it goes on the wire, encoded once for every viewer."""
-        if self._wire is None:
-            self._wire = encode_text(self.text)
-        return self._wire
+    text: str
+    # For a new comment, its id: a viewer that already has it (from its
+    # catch-up) drops the frame. 0 for everything else.
+    comment_id: int = 0
 
 
 _CLOSE = Frame("")
@@ -69,7 +59,6 @@ class Client:
         # (before `start_sender`) or while a send is waiting for the peer.
         self.backlog: deque[Frame] = deque()
         self._live = False
-        self._direct = direct_writer(websocket.scope.get(SERVER_SEND))
         self._sender: asyncio.Task[None] | None = None
 
     def offer(self, frame: Frame) -> None:
@@ -116,8 +105,6 @@ class Client:
             if frame.comment_id <= self.last_id:
                 return  # already sent in the catch-up
             self.last_id = frame.comment_id
-        if self._direct is not None and self._direct(frame.wire()):
-            return
         try:
             rest = start_eagerly(self.websocket.send_text(frame.text))
         except Exception:

@@ -238,7 +238,6 @@ class _StalledSocket:
     """A peer that never reads: every send waits for ever."""
 
     def __init__(self) -> None:
-        self.scope: dict[str, object] = {}
         self.sent: list[str] = []
 
     async def send_text(self, text: str) -> None:
@@ -271,7 +270,6 @@ def test_a_viewer_too_far_behind_is_cut_off_with_resync_and_others_are_not_delay
 
 class _FastSocket:
     def __init__(self) -> None:
-        self.scope: dict[str, object] = {}
         self.sent: list[str] = []
 
     async def send_text(self, text: str) -> None:

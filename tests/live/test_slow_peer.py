@@ -1,4 +1,4 @@
-"""Frames written straight to uvicorn's transport, over real TCP connections."""
+"""A viewer whose peer stops reading, over real TCP connections to uvicorn."""
 
 from __future__ import annotations
 
@@ -7,45 +7,12 @@ import json
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from websockets.asyncio.client import connect
-from websockets.frames import Frame as WireFrame
-from websockets.frames import Opcode
-from websockets.streams import StreamReader
 
 from forum.live.clients import Client, Frame
-from forum.live.wire import direct_writer, encode_text
-from forum.middleware import RequestMiddleware
 from tests.browser_server import free_port
-
-TEXTS = ["", "a", "é✓ 漢字 🙂", "x" * 125, "y" * 126, "z" * 65535, "w" * 65536, "v" * 200_000]
-
-
-def test_an_encoded_frame_reads_back_as_the_same_text_at_every_length_class():
-    stream = StreamReader()
-    for text in TEXTS:
-        stream.feed_data(encode_text(text))
-    stream.feed_eof()
-    received = []
-    for _ in TEXTS:
-        parser = WireFrame.parse(stream.read_exact, mask=False)
-        try:
-            next(parser)
-        except StopIteration as done:
-            frame = done.value
-        assert frame.opcode is Opcode.TEXT and frame.fin
-        received.append(frame.data.decode())
-    assert received == TEXTS
-
-
-def test_a_socket_that_is_not_uvicorns_gets_no_direct_writer():
-    async def send(message: object) -> None:
-        pass
-
-    assert direct_writer(send) is None
-    assert direct_writer(None) is None
 
 
 async def _serve(clients: list[Client]) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
@@ -63,7 +30,7 @@ async def _serve(clients: list[Client]) -> tuple[uvicorn.Server, asyncio.Task[No
             await client.stop()
 
     port = free_port()
-    app = Starlette(routes=[WebSocketRoute("/ws", endpoint)], middleware=[Middleware(RequestMiddleware, max_body_bytes=1024)])
+    app = Starlette(routes=[WebSocketRoute("/ws", endpoint)])
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, ws="websockets-sansio", ws_per_message_deflate=False, lifespan="off", log_level="warning"
     )
@@ -88,29 +55,6 @@ async def _wait_for(clients: list[Client], count: int) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError(f"{count} viewers did not connect")
-
-
-def test_frames_written_directly_arrive_whole_in_order_and_without_repeats():
-    async def scenario() -> None:
-        clients: list[Client] = []
-        server, task, url = await _serve(clients)
-        try:
-            async with connect(url, max_size=None, compression=None) as viewer:
-                await _wait_for(clients, 1)
-                client = clients[0]
-                assert client._direct is not None, "uvicorn's socket should be written directly"
-                sent = [json.dumps({"n": n, "text": text}) for n, text in enumerate(TEXTS)]
-                for n, text in enumerate(sent):
-                    client.offer(Frame(text, comment_id=n + 1))
-                # A comment the viewer already has (from its catch-up) is dropped.
-                client.offer(Frame("repeat", comment_id=3))
-                client.offer(Frame("last"))
-                received = [await asyncio.wait_for(viewer.recv(), 10) for _ in range(len(sent) + 1)]
-                assert received == [*sent, "last"]
-        finally:
-            await _stop(server, task)
-
-    asyncio.run(scenario())
 
 
 def test_a_peer_that_stops_reading_is_cut_off_while_a_reading_one_gets_every_frame():
@@ -153,3 +97,4 @@ def test_a_peer_that_stops_reading_is_cut_off_while_a_reading_one_gets_every_fra
             await _stop(server, task)
 
     asyncio.run(scenario())
+
