@@ -6,6 +6,7 @@ from forum.accounts.models import ApiToken, User, UserSession
 from forum.articles.models import Article, ArticleShingle, Feed
 from forum.boards.models import Board, Thread, ThreadListing
 from forum.comments.models import Comment, CommentRevision
+from forum.embed.models import EmbedHandoff, EmbedOrigin
 from forum.moderation.models import AuditEvent, Flag, QueueItem, UserNote, WatchedWord
 
 metadata = SQLModel.metadata
@@ -13,4 +14,5 @@ metadata = SQLModel.metadata
 __all__ = [
     "ApiToken", "Article", "ArticleShingle", "AuditEvent", "Board", "Comment", "CommentRevision", "Feed", "Thread",
     "ThreadListing", "User", "UserSession", "metadata", "Flag", "QueueItem", "UserNote", "WatchedWord",
+    "EmbedHandoff", "EmbedOrigin",
 ]

@@ -149,6 +149,7 @@ def build_openapi(base_url: str) -> dict[str, Any]:
     }
     paths.update(_moderation_paths())
     paths.update(_user_paths())
+    paths.update(_embed_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "forum API", "version": __version__, "description": "Boards, threads and comments of a forum instance."},
@@ -298,4 +299,48 @@ def _user_paths() -> dict[str, Any]:
             "responses": {"200": _json(_ref(UserActionResult), "Done (changed: whether anything changed)"),
                           "409": {"$ref": "#/components/responses/Invalid"}, **_WRITE_ERRORS},
         }},
+    }
+
+
+def _embed_paths() -> dict[str, Any]:
+    from forum.embed.api import SessionCreate
+    from forum.embed.queries import MAX_URLS
+
+    user = {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
+    frame_auth = [{"bearer": []}]
+    return {
+        "/api/v1/embed/counts": {"get": {
+            "summary": f"Comment counts of embedded pages by address (up to {MAX_URLS}); CORS open to the sites allowed to embed",
+            "operationId": "embedCounts",
+            "parameters": [{"name": "url", "in": "query", "required": True, "schema": {"type": "array", "items": {"type": "string"}},
+                            "style": "form", "explode": True}],
+            "responses": {"200": _json({"type": "object", "additionalProperties": {"type": "integer"}},
+                                       "Each address as given, with its thread's published comments (0 for none)"),
+                          "422": {"$ref": "#/components/responses/Invalid"}, **_ERRORS},
+        }},
+        "/api/v1/embed/session": {
+            "post": {
+                "summary": "An embedded frame trades the pop-up's single-use login token for a session of its own "
+                           "(accepted only from the forum's own origin)",
+                "operationId": "createFrameSession",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": SessionCreate.model_json_schema()}}},
+                "responses": {"201": _json({"type": "object", "properties": {"token": {"type": "string"}, "user": user}},
+                                           "The frame's bearer token, and who it is"),
+                              **_WRITE_ERRORS},
+            },
+            "get": {
+                "summary": "Who a frame's session belongs to",
+                "operationId": "getFrameSession",
+                "security": frame_auth,
+                "responses": {"200": _json({"type": "object", "properties": {"user": user}}, "The session's member"),
+                              "401": {"$ref": "#/components/responses/NotAuthenticated"}},
+            },
+            "delete": {
+                "summary": "End a frame's session (log out in the frame)",
+                "operationId": "endFrameSession",
+                "security": frame_auth,
+                "responses": {"200": _json({"type": "object", "properties": {"ended": {"type": "boolean"}}}, "Ended"),
+                              "401": {"$ref": "#/components/responses/NotAuthenticated"}, **_ERRORS},
+            },
+        },
     }

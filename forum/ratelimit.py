@@ -83,6 +83,10 @@ LOGIN = Limit("login", "5/minute", "Too many login attempts for this account; tr
 LOGIN_FROM_ADDRESS = Limit("login-address", "20/minute", "Too many login attempts from here; try again in {wait}.")
 REGISTER = Limit("register", "5/hour", "Too many accounts made from here; try again in {wait}.")
 IMPORT = Limit("import", "30/10 minutes", "You are importing quickly; try again in {wait}.")
+# Any reader's first view of an embedded page makes its thread: bounded per address,
+# so nobody can mint threads for made-up pages of an allowed site.
+EMBED_THREAD = Limit("embed-thread", "20/hour", "Many new discussions are being started from your network; try again in {wait}.")
+EMBED_LOGIN = Limit("embed-login", "20/minute", "Too many logins from here; try again in {wait}.")
 
 Check = tuple[Limit, str]
 
@@ -235,3 +239,12 @@ def hit_register(limiter: RateLimiter, ip: str) -> None:
 
 def hit_import(limiter: RateLimiter, user: User) -> None:
     limiter.hit((IMPORT, f"user:{user.id}"))
+
+
+def hit_embed_thread(limiter: RateLimiter, ip: str) -> None:
+    limiter.hit((EMBED_THREAD, f"ip:{ip}"))
+
+
+def hit_embed_login(limiter: RateLimiter, ip: str) -> None:
+    """A frame trading a pop-up's hand-off for its session."""
+    limiter.hit((EMBED_LOGIN, f"ip:{ip}"))

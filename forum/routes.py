@@ -15,6 +15,8 @@ from forum.boards import api as boards_api
 from forum.boards import views as boards
 from forum.comments import api as comments_api
 from forum.comments import views as comments
+from forum.embed import api as embed_api
+from forum.embed import views as embed
 from forum.live.views import thread_socket
 from forum.moderation.live import queue_socket
 from forum.moderation import api as moderation_api
@@ -87,6 +89,10 @@ def build_routes() -> list[BaseRoute]:
         Route("/mod/words", moderation.words_page, methods=["GET", "POST"]),
         Route("/mod/words/{word_id:id}/remove", moderation.remove_word_page, methods=["POST"]),
         Route("/mod/boards", moderation.boards_page, methods=["GET", "POST"]),
+        Route("/mod/embeds", embed.embeds_page, methods=["GET", "POST"]),
+        Route("/mod/embeds/{origin_id:id}/remove", embed.remove_embed_page, methods=["POST"]),
+        Route("/embed/thread", embed.embed_thread_page),
+        Route("/embed/login", embed.embed_login_page, methods=["GET", "POST"]),
         Route("/mod/users", user_views.users_page),
         Route("/mod/users/{user_id:id}", user_views.user_page),
         Route("/mod/users/{user_id:id}/{action}", user_views.user_action_page, methods=["POST"]),
@@ -107,6 +113,10 @@ def build_routes() -> list[BaseRoute]:
         Route("/api/v1/mod/users/{user_id:id}", user_api.user_api),
         Route("/api/v1/mod/users/{user_id:id}/{action}", user_api.user_action_api, methods=["POST"]),
         Route("/api/v1/admin/users/{user_id:id}/role", user_api.set_role_api, methods=["POST"]),
+        Route("/api/v1/embed/counts", embed_api.counts_api),
+        Route("/api/v1/embed/session", embed_api.session_api, methods=["GET"]),
+        Route("/api/v1/embed/session", embed_api.create_session_api, methods=["POST"]),
+        Route("/api/v1/embed/session", embed_api.end_session_api, methods=["DELETE"]),
         WebSocketRoute("/ws/threads/{thread_id:id}", thread_socket),
         WebSocketRoute("/ws/mod/queue", queue_socket),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),

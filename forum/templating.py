@@ -74,6 +74,7 @@ def render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
     csp: bool = True,
+    frame_ancestors: str = "'none'",
 ) -> HTMLResponse:
     """Render a page. `csp=False` leaves the site-wide policy (no nonce) to the
     middleware: for pages cached and served to many readers, which hold no
@@ -95,6 +96,6 @@ def render(
     html = env.get_template(name).render(ctx)
     response = HTMLResponse(html, status_code=status_code, headers=headers)
     if csp and "content-security-policy" not in response.headers:
-        response.headers["content-security-policy"] = page_csp(nonce)
+        response.headers["content-security-policy"] = page_csp(nonce, frame_ancestors=frame_ancestors)
     save_browser(request, response)
     return response

@@ -97,7 +97,9 @@ def load_viewer(request: Request) -> User | None:
     token = bearer_token(request)
     if token is not None:
         with db.read() as session:
-            user = user_for_api_token(session, token)
+            # An embedded frame's session ("fe_…", see embed/services.py) is a
+            # login session; anything else is an API token.
+            user = user_for_session(session, token) if token.startswith("fe_") else user_for_api_token(session, token)
     elif has_cookie(request):
         state = browser(request)
         if state.token:

@@ -68,6 +68,11 @@ def can_start_thread(user: User | None) -> bool:
     return can_post(user)
 
 
+def takes_comments(thread: Thread) -> bool:
+    """Whether members may comment on the thread at all (moderators aside)."""
+    return thread.status == Status.PUBLISHED and not thread.locked
+
+
 def can_comment(user: User | None, thread: Thread) -> bool:
     if not can_post(user) or thread.status != Status.PUBLISHED:
         return False

@@ -51,7 +51,8 @@ def normalise_name(name: str) -> str:
     return cleaned
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a secret token: a leaked table logs no one in."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -127,16 +128,17 @@ def set_password(session: Session, *, user: User, password: str) -> None:
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))
 
 
-def start_session(session: Session, *, user: User) -> str:
-    """A new login session; returns the token that goes into the cookie."""
-    token = secrets.token_urlsafe(32)
+def start_session(session: Session, *, user: User, lifetime: timedelta = SESSION_LIFETIME, prefix: str = "") -> str:
+    """A new login session; returns the token that goes into the cookie (or, with a
+    prefix, that an embedded frame sends as its bearer token)."""
+    token = prefix + secrets.token_urlsafe(32)
     now = utcnow()
-    session.add(UserSession(id=_digest(token), user_id=user.id, created_at=now, expires_at=now + SESSION_LIFETIME))
+    session.add(UserSession(id=token_digest(token), user_id=user.id, created_at=now, expires_at=now + lifetime))
     return token
 
 
 def end_session(session: Session, *, token: str) -> bool:
-    result = session.execute(delete(UserSession).where(UserSession.id == _digest(token)))
+    result = session.execute(delete(UserSession).where(UserSession.id == token_digest(token)))
     return bool(result.rowcount)
 
 
@@ -144,7 +146,7 @@ def user_for_session(session: Session, token: str) -> User | None:
     row = session.execute(
         select(User, UserSession.expires_at)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.id == _digest(token))
+        .where(UserSession.id == token_digest(token))
     ).first()
     if row is None or row[1] <= utcnow():
         return None
@@ -153,12 +155,12 @@ def user_for_session(session: Session, token: str) -> User | None:
 
 def create_api_token(session: Session, *, user: User) -> str:
     token = "fm_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(token_hash=_digest(token), user_id=user.id))
+    session.add(ApiToken(token_hash=token_digest(token), user_id=user.id))
     record_event(session, actor_id=user.id, action="token.created", target_type="user", target_id=user.id)
     return token
 
 
 def user_for_api_token(session: Session, token: str) -> User | None:
     return session.scalar(
-        select(User).join(ApiToken, ApiToken.user_id == User.id).where(ApiToken.token_hash == _digest(token))
+        select(User).join(ApiToken, ApiToken.user_id == User.id).where(ApiToken.token_hash == token_digest(token))
     )
