@@ -237,6 +237,9 @@ def test_a_blog_embeds_a_live_thread_and_a_reader_replies_in_place_without_third
     frame.locator(f"#c{first} form.reply-form textarea").fill("Nested, from the widget")
     frame.locator(f"#c{first} form.reply-form button[type=submit]").click()
     frame.locator(f"#c{first} > ol.replies").get_by_text("Nested, from the widget").wait_for()
+    # The socket can bring the reply before the post's own answer, which then
+    # closes the reply form and moves what is below it: wait for that.
+    frame.locator("form.reply-form").wait_for(state="detached")
 
     # Log out in the frame: back to "Log in to reply", and the session is over.
     frame.get_by_role("button", name="Log out").click()
