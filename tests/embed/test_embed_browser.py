@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.db import Database
+from forum.types import Role
 from tests.browser_server import LiveServer, free_port, live_server
 from tests.conftest import PASSWORD, _truncate_postgres, services_required
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TIMEOUT_MS
@@ -72,6 +73,7 @@ class World:
     elsewhere: Site
     token: str  # a third party posting through the API
     member_email: str
+    mod_token: str
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -93,9 +95,11 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                     third = register(session, email="third@example.org", name="third", password=PASSWORD, trusted=True)
                     token = create_api_token(session, user=third)
                     register(session, email="reader@example.org", name="reader", password=PASSWORD, trusted=True)
+                    moderator = register(session, email="mod@example.org", name="mod", password=PASSWORD, trusted=True, role=Role.MODERATOR)
+                    mod_token = create_api_token(session, user=moderator)
             finally:
                 db.dispose()
-            yield World(forum, blog, elsewhere, token, "reader@example.org")
+            yield World(forum, blog, elsewhere, token, "reader@example.org", mod_token)
     except RuntimeError as exc:
         pytest.fail(str(exc))
     finally:
@@ -240,6 +244,16 @@ def test_a_blog_embeds_a_live_thread_and_a_reader_replies_in_place_without_third
     # The socket can bring the reply before the post's own answer, which then
     # closes the reply form and moves what is below it: wait for that.
     frame.locator("form.reply-form").wait_for(state="detached")
+
+    # Flag in place: the third party's comment, as may identify a patient.
+    frame.locator(f"#c{first} > .comment-body .flag-action a").click()
+    frame.get_by_label("Why should a moderator look at this comment?").select_option("patient_information")
+    frame.locator(f"#c{first} form.flag-form").get_by_role("button", name="Flag").click()
+    frame.get_by_text("Thank you: a moderator will look at that comment.").wait_for()
+    with urllib.request.urlopen(urllib.request.Request(world.forum.url("/api/v1/mod/queue"),
+                                                       headers={"Authorization": f"Bearer {world.mod_token}"}), timeout=10) as response:
+        flagged = [item for item in json.load(response)["items"] if item.get("target_id") == first]
+    assert flagged, "the flag did not reach the review queue"
 
     # Log out in the frame: back to "Log in to reply", and the session is over.
     frame.get_by_role("button", name="Log out").click()
