@@ -179,6 +179,7 @@ _BEFORE = re.compile(
     r"|(?P<is>\b(?:she|he)(?:\s+(?:is|was)|['’]s)\s+(?:(?:now|only|just|nearly|almost)\s+)?)$"
     r"|(?P<decade>\bin\s+(?:her|his)\s+(?:(?:early|mid|late)[\s-]+)?)$"
 )
+_COUNTED_AFTER = re.compile(r"\s+(?:patients|people|users|persons|cases|visits|doses|dollars|records)\b")
 _NAME_COMMA = re.compile(r"\b([A-Z][a-z]+(?:['’-][A-Za-z]+)?),\s*$")
 _COMMA_AFTER = re.compile(r"\s*[,)]")
 _AT_AFTER = re.compile(r",?\s+(?:she|he|my|our|the\s+patient|years)\b")
@@ -205,6 +206,8 @@ def _after_form(source: Source, start: int, end: int) -> tuple[int, int] | None:
     match = _AFTER.match(source.lower, end)
     if match is None:
         return None
+    if match.group("sex") and _COUNTED_AFTER.match(source.lower, match.end()):
+        return None  # "90M patients" is ninety million
     if match.group("sex"):
         # "90M" or "94F" in capitals; "99F" after a temperature is a fever.
         before = source.lower[max(0, start - 12) : start]

@@ -24,6 +24,8 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 _SPACE = re.compile(r"[ \t\u00a0]")
 _SPACES = re.compile(r"\s*")
 _HONORIFIC = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Mstr)\b\.?\s+")
+# After "my patient" a doctor is a patient too ("my patient, Dr. Evans").
+_PATIENT_HONORIFIC = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Mstr|Dr|Prof)\b\.?\s+")
 _HONORIFIC_LOWER = frozenset({"mr", "mrs", "ms", "miss", "mx", "mstr"})
 
 
@@ -50,9 +52,10 @@ def _name_like(core: str, *, allow_month: bool = False) -> bool:
 _MONTHS = frozenset({"April", "May", "June", "August"})  # also first names
 
 
-def _forward(text: str, pos: int, *, honorific: bool) -> tuple[int, int] | None:
-    """The name starting at `pos` (after an optional honorific), if any."""
-    if honorific and (match := _HONORIFIC.match(text, pos)):
+def _forward(text: str, pos: int, *, honorific: bool, doctor: bool = False) -> tuple[int, int] | None:
+    """The name starting at `pos` (after an optional honorific, "Dr." too
+    when `doctor`), if any."""
+    if honorific and (match := (_PATIENT_HONORIFIC if doctor else _HONORIFIC).match(text, pos)):
         pos = match.end()
     words: list[tuple[int, int]] = []
     while len(words) < 4:
@@ -124,6 +127,8 @@ _FAMILY_WORDS = (
 _FAMILY_OF = re.compile(rf" of\s+(?=[^\W\d_])")
 _FAMILY_BEFORE = re.compile(rf"\b(?:{_FAMILY_WORDS}|next\s+of\s+kin)$")
 _FAMILY_AFTER = re.compile(rf"['’]s\s+(?:(?:late|elderly|adult|eldest|youngest)\s+)?(?P<cue>{_FAMILY_WORDS})\b")
+# "the Smith family": a surname before "family", after "the".
+_THE_FAMILY = re.compile(r"\s+family\b")
 _BED_GATE = ("bed", "room", "bay", "rm", "cubicle")
 _BED_AFTER = re.compile(r"\s+(?:in|from|at)\s+(?:bed|room|bay|rm\.?|cubicle|side\s+room)\s*#?\s*\d+[a-z]?\b")
 _BED_BEFORE = re.compile(r"\b(?:bed|room|bay|rm\.?)\s*#?\s*\d+[a-z]?\s*(?:[:(,–—-]|\bis\b)\s*")
@@ -182,7 +187,8 @@ def _after_cues(source: Source) -> Iterator[Hit | None]:
             determiner = _DETERMINER.search(lower, max(0, start - 6), start)
             cue = " ".join(lower[determiner.start() if determiner else start : match.end()].split())
             cue = cue.rstrip(":,.–—*_- ")
-            yield _hit(_forward(text, match.end(), honorific=True), f"a name after '{cue}'")
+            span = _forward(text, match.end(), honorific=True, doctor=not match.group("resident"))
+            yield _hit(span, f"a name after '{cue}'")
     if " of" in lower:
         for match in _FAMILY_OF.finditer(lower):
             family = _FAMILY_BEFORE.search(lower, max(0, match.start() - 14), match.start())
@@ -235,6 +241,13 @@ def _before_cues(source: Source) -> Iterator[Hit | None]:
             if found is not None and text[found[0] : found[1]].split()[-1] not in EPONYMS:
                 cue = match.group("cue")
                 yield _hit(found[:2], f"a name beside a relative ('{cue}')")
+    if "family" in source.words:
+        for match in _THE_FAMILY.finditer(lower):
+            if text[match.end() - 6 : match.end()] != "family":
+                continue  # "The Addams Family" is a title
+            found = _backward(text, match.start())
+            if found is not None and found[2] == "the" and text[found[0] : found[1]].split()[-1] not in EPONYMS:
+                yield _hit(found[:2], "a name beside a relative ('family')")
     if source.has(*_BED_GATE):
         for match in _BED_AFTER.finditer(lower):
             found = _backward(text, match.start())
