@@ -27,7 +27,7 @@ def _is_end(text: str, match: re.Match[str]) -> bool:
     if word is None:
         return True
     token = word.group(1).lower().strip(".")
-    return not (token in _ABBREVIATIONS or len(token) == 1 or token.isdigit())
+    return not (token in _ABBREVIATIONS or len(token) == 1)
 
 
 def clause_before(text: str, pos: int, limit: int = 60) -> str:

@@ -25,8 +25,8 @@ _DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[89]\d\d|20\d\d)"
 # Dates that start with a digit, searched in the text as typed: one number,
 # then what follows it (read in `_numeric_date`). The first digit must not
-# follow a word, a digit or a separator; the possessive counts keep a long
-# number from being re-read from its middle. Month names count only
+# follow a word, a digit or a separator; the possessive quantifiers keep a
+# long number from being re-read from its middle. Month names count only
 # capitalised ("may" and "march" are verbs).
 _NUMERIC_DATE = re.compile(
     r"(?P<n>\d(?<![\w/.-]\d)\d{0,3}+)(?:"
@@ -38,7 +38,8 @@ _NUMERIC_DATE = re.compile(
 # "admitted on the 14th"
 _ON_THE_DAY = re.compile(
     r"on the (?P<day>(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th))\b"
-    r"(?!\s+(?:of\b|century|centile|percentile|floor|time|day|week|edition|birthday|anniversary|grade|place|round))"
+    r"(?!\s+(?:of\b|century|centile|percentile|floor|time|day|week|edition|birthday|anniversary|grade"
+    r"|place|round))"
 )
 # March 30, Oct 3, 2023, September 2021
 _MONTH_DATE = re.compile(rf"{_MONTH}(?:\s+{_DAY}\b(?:,?\s+{_YEAR}\b)?|,?\s+{_YEAR}\b)")
@@ -71,7 +72,9 @@ _EVENT_AFTER = re.compile(
 )
 # "her potassium was 5.1 on 12/01", "he went home on 3/4": a person in the
 # clause and "on" right before the date.
-_PERSON_ON = re.compile(r"\b(?:she|he|her|his|him|pt|patient|mr\.?\s+\w+|mrs\.?\s+\w+|ms\.?\s+\w+)\b.*\b(?:on|since)\s+$")
+_PERSON_ON = re.compile(
+    r"\b(?:she|he|her|his|him|pt|patient|mr\.?\s+\w+|mrs\.?\s+\w+|ms\.?\s+\w+)\b.*\b(?:on|since)\s+$"
+)
 # Events of the profession, not of a patient: nearby, they outweigh a cue.
 _NOT_A_PERSON = re.compile(
     r"\b(?:summit|conference|congress|webinar|meeting|symposium|workshop|course|session|seminar|grand\s+rounds"
@@ -97,8 +100,9 @@ def _numeric_date(match: re.Match[str]) -> bool | None:
     for no date at all."""
     number, separator = match.group("n"), match.group("sep")
     if match.group("dm"):
-        year = match.group("dy")
-        return False if len(number) <= 2 and len(year) != 3 and _day_month(int(number), int(match.group("dm"))) else None
+        middle, year = match.group("dm"), match.group("dy")
+        dotted = len(number) <= 2 and len(year) != 3 and _day_month(int(number), int(middle))
+        return False if dotted else None
     if not separator:
         return False if len(number) <= 2 and 1 <= int(number) <= 31 else None
     middle, year = match.group("m"), match.group("y")
@@ -234,7 +238,8 @@ def _before_form(source: Source, start: int, end: int) -> tuple[int, int] | None
         decade = _DECADE_AFTER.match(lower, end)
         return (match.start(), decade.end()) if lower[start:end] == "90" and decade else None
     if match.group("age") or match.group("at"):
-        if _RANGE_AFTER.match(lower, end) or _POPULATION_BEFORE.search(lower, max(0, match.start() - 20), match.start()):
+        population = _POPULATION_BEFORE.search(lower, max(0, match.start() - 20), match.start())
+        if population or _RANGE_AFTER.match(lower, end):
             return None
         if match.group("at") and not _AT_AFTER.match(lower, end):
             return None

@@ -43,7 +43,9 @@ def check(text: str, *, own_hosts: Collection[str] = ()) -> list[Finding]:
     links = link_spans(source.lower, own_hosts)
     if links:
         starts = [start for start, _ in links]
-        hits = [hit for hit in hits if hit.kind is Kind.EMAIL or not overlaps_any(hit.start, hit.end, links, starts)]
+        hits = [
+            hit for hit in hits if hit.kind is Kind.EMAIL or not overlaps_any(hit.start, hit.end, links, starts)
+        ]
     return [Finding(hit.kind, hit.start, hit.end, hit.reason) for hit in _merge(hits)]
 
 

@@ -19,7 +19,9 @@ from forum.phi.kinds import CHECKED, LABELLED, Hit, Kind
 
 # "serial number on the LVAD controller is 5521-0098": a short aside between
 # a label and its value, closed by "is", "was" or a colon.
-_ASIDE = r"(?:\s+(?:on|of|for|from)\s+(?:the|her|his|their|a|my)\s+(?:[\w-]+\s+){0,2}?[\w-]+\s*(?:is|was|reads|:))?"
+_ASIDE = (
+    r"(?:\s+(?:on|of|for|from)\s+(?:the|her|his|their|a|my)\s+(?:[\w-]+\s+){0,2}?[\w-]+\s*(?:is|was|reads|:))?"
+)
 # Between a label and its value: "MRN: 4471293", "member # W1234", "Medicaid
 # number is 1122", "serial number ending in 7720". Each filler consumes at
 # least one character and the count is bounded, so this cannot backtrack far.

@@ -27,6 +27,7 @@ _HONORIFIC = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Mstr)\b\.?\s+")
 # After "my patient" a doctor is a patient too ("my patient, Dr. Evans").
 _PATIENT_HONORIFIC = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Mstr|Dr|Prof)\b\.?\s+")
 _HONORIFIC_LOWER = frozenset({"mr", "mrs", "ms", "miss", "mx", "mstr"})
+_MONTHS = frozenset({"April", "May", "June", "August"})  # also first names
 
 
 def _core(word: str) -> tuple[str, bool]:
@@ -47,9 +48,6 @@ def _name_like(core: str, *, allow_month: bool = False) -> bool:
     if core.isupper():
         return False  # an acronym: SGLT2, ICU, COPD
     return core not in STOPWORDS or (allow_month and core in _MONTHS)
-
-
-_MONTHS = frozenset({"April", "May", "June", "August"})  # also first names
 
 
 def _forward(text: str, pos: int, *, honorific: bool, doctor: bool = False) -> tuple[int, int] | None:
@@ -80,27 +78,28 @@ def _forward(text: str, pos: int, *, honorific: bool, doctor: bool = False) -> t
         pos += 1
     while words and words[-1][1] - words[-1][0] == 1:
         words.pop()  # a name does not end on an initial
+    if len(words) == 1 and text[words[0][0] : words[0][1]] in _MONTHS:
+        return None  # "the patient May 3": a month, unless a surname follows
     return (words[0][0], words[-1][1]) if words else None
 
 
-_TAIL = re.compile(r"(?:[^\W\d_][\w'’.-]*[ \t]+){0,4}[^\W\d_][\w'’-]*$")
-
-
 def _backward(text: str, pos: int) -> tuple[int, int, str] | None:
-    """The name ending at `pos`, and the word before it (lower case)."""
+    """The name ending at `pos` (up to three words, separated by spaces), and
+    the word before it in lower case ("" when punctuation comes first)."""
     while pos > 0 and text[pos - 1] in " \t":
         pos -= 1
-    start = max(0, pos - 80)
-    tail = _TAIL.search(text, start, pos)
-    if tail is None:
-        return None
-    words = [(m.start(), m.group()) for m in _WORD.finditer(text, tail.start(), pos)]
     kept: list[tuple[int, int]] = []
     before = ""
-    for word_start, word in reversed(words):
+    edge = pos
+    for match in reversed(list(_WORD.finditer(text, max(0, pos - 60), pos))):
+        if text[match.end() : edge].strip(" \t") or (not kept and match.end() != pos):
+            break  # punctuation between, or the text does not end on a word
+        word = match.group()
         core = word.rstrip(".")
-        if len(kept) < 3 and (_name_like(core) or (len(core) == 1 and word.endswith(".") and kept)):
-            kept.append((word_start, word_start + len(core)))
+        initial = len(core) == 1 and word.endswith(".") and bool(kept)
+        if len(kept) < 3 and (_name_like(core) or initial):
+            kept.append((match.start(), match.start() + len(core)))
+            edge = match.start()
             continue
         before = core
         break
@@ -124,7 +123,7 @@ _FAMILY_WORDS = (
     r"|granddaughter|grandson|caregiver|carer|family|children|kids|parents|widow|widower|fianc[ée]e?"
     r"|girlfriend|boyfriend|guardian|aunt|uncle|cousin"
 )
-_FAMILY_OF = re.compile(rf" of\s+(?=[^\W\d_])")
+_FAMILY_OF = re.compile(r" of\s+(?=[^\W\d_])")
 _FAMILY_BEFORE = re.compile(rf"\b(?:{_FAMILY_WORDS}|next\s+of\s+kin)$")
 _FAMILY_AFTER = re.compile(rf"['’]s\s+(?:(?:late|elderly|adult|eldest|youngest)\s+)?(?P<cue>{_FAMILY_WORDS})\b")
 # "the Smith family": a surname before "family", after "the".

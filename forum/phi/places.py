@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from forum.phi.context import Source, starts_word
+from forum.phi.context import Source
 from forum.phi.kinds import CHECKED, LABELLED, Hit, Kind
 
 _SUFFIX = (

@@ -92,7 +92,8 @@ def test_unicode_text_keeps_code_point_offsets() -> None:
 
 
 def test_markdown_is_read_as_typed() -> None:
-    assert spans("**Patient:** John Smith\n\n- DOB: 03/14/1952") == [("name", "John Smith"), ("date", "03/14/1952")]
+    text = "**Patient:** John Smith\n\n- DOB: 03/14/1952"
+    assert spans(text) == [("name", "John Smith"), ("date", "03/14/1952")]
 
 
 def test_a_wrapped_line_keeps_its_cue() -> None:

@@ -27,7 +27,9 @@ def test_years_alone_are_not_held() -> None:
 
 
 def test_doses_are_not_held() -> None:
-    nothing_in("Metformin 500 mg twice daily.", "Ketamine 0.5 mg/kg over 40 minutes.", "Amoxicillin 875/125 mg BID.")
+    nothing_in(
+        "Metformin 500 mg twice daily.", "Ketamine 0.5 mg/kg over 40 minutes.", "Amoxicillin 875/125 mg BID."
+    )
 
 
 def test_blood_pressures_and_lab_values_are_not_held() -> None:
