@@ -37,7 +37,6 @@ def _progress(out: TextIO, records: int, done: int, size: int) -> None:
 
 def cmd_npi(args: argparse.Namespace, settings: Settings) -> int:
     from forum.accounts.registry import BadRow, RegistryFileError, import_registry
-    from forum.cli import CommandError
     from forum.db import Database
     from forum.migrations import upgrade
 
@@ -61,11 +60,14 @@ def cmd_npi(args: argparse.Namespace, settings: Settings) -> int:
             on_progress=(lambda records, done, size: _progress(sys.stderr, records, done, size)) if terminal else None,
         )
     except RegistryFileError as exc:
-        raise CommandError(str(exc)) from None
-    finally:
-        db.dispose()
         if terminal:
             sys.stderr.write("\r\x1b[K")
+        print(f"forum: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    if terminal:
+        sys.stderr.write("\r\x1b[K")
     if shown > SHOWN_BAD_ROWS:
         print(f"forum: {path}: {shown - SHOWN_BAD_ROWS:,} more bad rows skipped", file=sys.stderr)
     for column in report.missing_columns:

@@ -32,7 +32,8 @@ from forum.db import Database
 from forum.errors import InvalidInput
 from forum.moderation.audit import record_event
 
-BATCH = 5_000
+BATCH = 5_000  # rows per transaction
+STATEMENT_ROWS = 1_000
 MATCH_BATCH = 500
 # Our field: the dissemination file's header for it. Only NPI is required.
 COLUMNS: dict[str, str] = {
@@ -111,7 +112,12 @@ def _header(path: Path, reader: Any) -> tuple[dict[str, int], list[str], int]:
     return found, missing, len(header)
 
 
-def _record(row: list[str], columns: dict[str, int], width: int) -> dict[str, str]:
+# A record is a tuple in COLUMNS order: a third the size of a dict, and 5,000 are held at a time.
+Record = tuple[str, ...]
+FIELDS = tuple(COLUMNS)
+
+
+def _record(row: list[str], columns: dict[str, int], width: int) -> Record:
     """The row as a record, or InvalidInput saying what is wrong with it."""
     if len(row) <= max(columns.values()):
         raise InvalidInput(f"{len(row)} fields where the header has {width}")
@@ -119,28 +125,25 @@ def _record(row: list[str], columns: dict[str, int], width: int) -> dict[str, st
         npi = check_npi(row[columns["npi"]])
     except InvalidInput as exc:
         raise InvalidInput(f"NPI {row[columns['npi']].strip()!r}: {exc.message}") from None
-    record = {"npi": npi}
-    for name, index in columns.items():
-        if name != "npi":
-            record[name] = " ".join(row[index].split())[: _LENGTHS[name]]
-    record["entity_type"] = record.get("entity_type", "") if record.get("entity_type") in {"1", "2"} else ""
-    for name in COLUMNS:
-        record.setdefault(name, "")
-    return record
+    values = {name: " ".join(row[index].split())[: _LENGTHS[name]] for name, index in columns.items() if name != "npi"}
+    if values.get("entity_type") not in {"1", "2"}:
+        values["entity_type"] = ""  # 1 a person, 2 an organisation; a deactivated NPI has neither
+    return (npi, *(values.get(name, "") for name in FIELDS[1:]))
 
 
-def _upsert(session: Session, dialect: str, records: list[dict[str, str]]) -> None:
-    """Add or update records in one statement per batch (ON CONFLICT, which
-    SQLite and PostgreSQL spell the same way)."""
+def _upsert(session: Session, dialect: str, records: list[Record]) -> None:
+    """Add or update records (INSERT … ON CONFLICT, which SQLite and PostgreSQL
+    spell alike), a statement per STATEMENT_ROWS so the parameters stay small."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     statement = insert(NpiRecord.__table__)  # type: ignore[arg-type]
     statement = statement.on_conflict_do_update(
-        index_elements=["npi"], set_={name: statement.excluded[name] for name in COLUMNS if name != "npi"}
+        index_elements=["npi"], set_={name: statement.excluded[name] for name in FIELDS[1:]}
     )
-    session.execute(statement, records)
+    for start in range(0, len(records), STATEMENT_ROWS):
+        session.execute(statement, [dict(zip(FIELDS, record)) for record in records[start : start + STATEMENT_ROWS]])
 
 
 def read_registry(
@@ -149,7 +152,7 @@ def read_registry(
     batch_size: int = BATCH,
     on_bad_row: Callable[[BadRow], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
-) -> Iterator[tuple[list[dict[str, str]], list[str]]]:
+) -> Iterator[tuple[list[Record], list[str]]]:
     """Batches of records (deduplicated by NPI within a batch), and the missing
     optional columns with every batch. Raises RegistryFileError before the first
     batch when the file cannot be imported at all."""
@@ -159,7 +162,7 @@ def read_registry(
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
         reader = csv.reader(text)
         columns, missing, width = _header(path, reader)
-        batch: dict[str, dict[str, str]] = {}
+        batch: dict[str, Record] = {}
         while True:
             try:
                 row = next(reader)
@@ -177,7 +180,7 @@ def read_registry(
                 if on_bad_row is not None:
                     on_bad_row(BadRow(reader.line_num, exc.message))
                 continue
-            batch[record["npi"]] = record
+            batch[record[0]] = record
             if len(batch) >= batch_size:
                 yield list(batch.values()), missing
                 batch = {}
@@ -216,6 +219,7 @@ def import_registry(
         with db.write() as session:
             _upsert(session, db.dialect, records)
         report.records += len(records)
+        del records  # written: let it go before the next batch is read, so only one is ever held
     rematch_members(db, report)
     with db.write() as session:
         record_event(session, actor_id=None, action="npi.registry_imported", target_type="npi_registry", data={
