@@ -46,7 +46,7 @@ COLUMNS: dict[str, str] = {
     "taxonomy_code": "Healthcare Provider Taxonomy Code_1",
 }
 _LENGTHS = {name: NpiRecord.__table__.c[name].type.length for name in COLUMNS}  # type: ignore[attr-defined]
-_SNIFF = 64 * 1024
+_SNIFF = 8 * 1024  # what the buffered reader peeks at: enough to tell a ZIP or binary data from text
 
 
 class RegistryFileError(Exception):

@@ -149,8 +149,9 @@ def profile_edit_page(request: Request, form: FormData | None) -> Response:
     try:
         ratelimit.hit_edit(request.app.state.rate_limiter, user)
         with db.write() as session:
-            # Locked while it changes, so a moderator confirming at the same
-            # moment confirms either the old number before, or the new one after.
+            # Locked while it changes, as a moderator's confirmation locks it: a
+            # confirmation lands before (and a new number drops it) or after (and
+            # is checked against the number the moderator saw).
             own = session.get(User, user.id, populate_existing=True, with_for_update=True)
             assert own is not None
             changes = update_profile(
