@@ -1,4 +1,4 @@
-"""The `forum` command: serve, db, user, token, seed, feeds."""
+"""The `forum` command: serve, db, user, token, seed, feeds, npi."""
 
 from __future__ import annotations
 
@@ -51,9 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     token_create = token_commands.add_parser("create", help="create an API token for an account", description="Create an API token; it is printed as the last word of the output.")
     token_create.add_argument("email")
 
+    from forum.accounts.commands import add_parsers as add_account_parsers
     from forum.articles.commands import add_parsers
 
     add_parsers(commands)
+    add_account_parsers(commands)
     return parser
 
 
@@ -191,10 +193,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
+        from forum.accounts.commands import cmd_npi
         from forum.articles.commands import cmd_feeds, cmd_seed
 
         handler = {
             "serve": cmd_serve, "db": cmd_db, "user": cmd_user, "token": cmd_token, "seed": cmd_seed, "feeds": cmd_feeds,
+            "npi": cmd_npi,
         }[args.command]
         return handler(args, settings)
     except (CommandError, SettingsError, ForumError) as exc:

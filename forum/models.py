@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from forum.accounts.models import ApiToken, User, UserSession
+from forum.accounts.models import ApiToken, NpiRecord, User, UserSession
 from forum.articles.models import Article, ArticleShingle, Feed
 from forum.boards.models import Board, Thread, ThreadListing
 from forum.comments.models import Comment, CommentRevision
@@ -14,5 +14,5 @@ metadata = SQLModel.metadata
 __all__ = [
     "ApiToken", "Article", "ArticleShingle", "AuditEvent", "Board", "Comment", "CommentRevision", "Feed", "Thread",
     "ThreadListing", "User", "UserSession", "metadata", "Flag", "QueueItem", "UserNote", "WatchedWord",
-    "EmbedHandoff", "EmbedOrigin",
+    "EmbedHandoff", "EmbedOrigin", "NpiRecord",
 ]

@@ -10,12 +10,16 @@ from forum import __version__
 from forum.articles.schemas import ArticleImport, ArticleImportResult
 from forum.boards.schemas import BoardPublic, ThreadCreate, ThreadList, ThreadPublic
 from forum.comments.schemas import CommentCreate, CommentList, CommentPublic
-from forum.moderation.user_api import Lift, NoteCreate, NotePublic, Restriction, RoleChange, UserActionResult, UserRecord
+from forum.accounts.schemas import ProfilePublic, ProfileUpdate
+from forum.moderation.user_api import (
+    Lift, NoteCreate, NotePublic, PractitionerConfirmation, Restriction, RoleChange, UserActionResult, UserRecord,
+)
 
 _MODELS: list[type[BaseModel]] = [
     BoardPublic, ThreadCreate, ThreadPublic, ThreadList, CommentCreate, CommentPublic, CommentList,
     ArticleImport, ArticleImportResult,
-    Restriction, Lift, NoteCreate, NotePublic, RoleChange, UserRecord, UserActionResult,
+    Restriction, Lift, NoteCreate, NotePublic, RoleChange, UserRecord, UserActionResult, PractitionerConfirmation,
+    ProfilePublic, ProfileUpdate,
 ]
 
 
@@ -263,8 +267,26 @@ def _user_paths() -> dict[str, Any]:
     from forum.moderation.user_api import USER_ACTIONS
 
     base = "/api/v1/mod/users/{user_id}"
-    body = {"oneOf": [_ref(Restriction), _ref(Lift), _ref(NoteCreate)]}
+    body = {"oneOf": [_ref(Restriction), _ref(Lift), _ref(NoteCreate), _ref(PractitionerConfirmation)]}
     return {
+        "/api/v1/me": {
+            "get": {
+                "summary": "Your own profile: practitioner details, NPI and the badges saying what was checked",
+                "operationId": "getMyProfile",
+                "security": _AUTH,
+                "responses": {"200": _json(_ref(ProfilePublic), "Your profile"), "401": {"$ref": "#/components/responses/NotAuthenticated"}},
+            },
+            "patch": {
+                "summary": (
+                    "Change your profile: only the fields sent change. An NPI is checked on entry (10 digits, first 1 or 2, "
+                    "the check digit); a new one withdraws the moderators' confirmation and the registry match"
+                ),
+                "operationId": "updateMyProfile",
+                "security": _AUTH,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(ProfileUpdate)}}},
+                "responses": {"200": _json(_ref(ProfilePublic), "Your profile, as saved"), **_WRITE_ERRORS},
+            },
+        },
         base: {"get": {
             "summary": "A member's record for moderators: role, boards, silence, suspension, notes",
             "operationId": "getUserRecord",
@@ -278,7 +300,9 @@ def _user_paths() -> dict[str, Any]:
                 "A moderator's action on a member (only admins act on moderators; nobody on themselves): "
                 "silence or suspend {hours | until, reason} (the reason is shown to them; a suspension logs them out "
                 "everywhere and refuses their API tokens until it ends), unsilence or unsuspend {reason?}, notes {body} "
-                "(seen by moderators only; 201 with the note)"
+                "(seen by moderators only; 201 with the note), confirm-practitioner or unconfirm-practitioner "
+                "{npi?, reason?} (the NPI on file is or is no longer \"Verified by moderators\"; 409 when there is "
+                "none, or it is not the npi sent)"
             ),
             "operationId": "moderateUser",
             "parameters": [_path_id("user_id"), _action(tuple(USER_ACTIONS))],
@@ -287,6 +311,7 @@ def _user_paths() -> dict[str, Any]:
             "responses": {
                 "200": _json(_ref(UserActionResult), "Done (changed: whether anything changed)"),
                 "201": _json(_ref(NotePublic), "The note was added"),
+                "409": _json(_ref("Error"), "No NPI on file, or it changed since it was checked"),
                 **_WRITE_ERRORS,
             },
         }},

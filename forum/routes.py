@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from forum.accounts import api as accounts_api
 from forum.accounts import views as accounts
 from forum.articles import api as articles_api
 from forum.articles import views as articles
@@ -80,6 +81,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/register", accounts.register_page, methods=["GET", "POST"]),
         Route("/logout", accounts.logout_page, methods=["GET", "POST"]),
         Route("/u/{name}", accounts.profile_page),
+        Route("/u/{name}/edit", accounts.profile_edit_page, methods=["GET", "POST"]),
         Route("/search", boards.search_page),
         Route("/mod/import", articles.import_page, methods=["GET", "POST"]),
         Route("/mod", moderation.dashboard_page),
@@ -97,6 +99,8 @@ def build_routes() -> list[BaseRoute]:
         Route("/mod/users/{user_id:id}", user_views.user_page),
         Route("/mod/users/{user_id:id}/{action}", user_views.user_action_page, methods=["POST"]),
         Route("/api/v1/openapi.json", openapi_json),
+        Route("/api/v1/me", accounts_api.me_api, methods=["GET"]),
+        Route("/api/v1/me", accounts_api.update_me_api, methods=["PATCH"]),
         Route("/api/v1/boards", boards_api.list_boards_api),
         Route("/api/v1/boards/{slug}/threads", boards_api.board_threads_api),
         Route("/api/v1/threads", boards_api.create_thread_api, methods=["POST"]),

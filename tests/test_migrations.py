@@ -111,3 +111,46 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path):
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_adding_practitioner_details_keeps_every_account_and_what_points_at_it(empty_database: str):
+    """0006 rebuilds user_account on SQLite; sessions, tokens, threads and the
+    append-only audit log must come through it untouched."""
+    upgrade(empty_database, "0005")
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO user_account (id, email, name, name_key, password_hash, role, trusted, bio, created_at, "
+                "moderated_boards, silence_reason, suspend_reason) VALUES "
+                "(1, 'ana@example.org', 'Ana', 'ana', 'x', 'member', true, 'Nurse', '2026-01-02 03:04:05', '[]', '', ''), "
+                "(2, 'mo@example.org', 'mo', 'mo', 'x', 'moderator', true, '', '2026-01-02 03:04:05', '[1]', '', '')"
+            ))
+            conn.execute(text("INSERT INTO user_session (id, user_id, created_at, expires_at) VALUES ('s', 1, '2026-01-02', '2036-01-02')"))
+            conn.execute(text("INSERT INTO api_token (id, token_hash, user_id, created_at) VALUES (1, 'h', 2, '2026-01-02')"))
+            conn.execute(text(
+                "INSERT INTO thread (id, board_id, title, slug, body_md, body_html, author_id, status, locked, pinned, created_at, "
+                "last_activity_at, closed_reason, mod_reason) "
+                "SELECT 1, id, 'Rounds', 'rounds', 'b', '<p>b</p>', 1, 'published', false, false, '2026-01-02', '2026-01-02', '', '' "
+                "FROM board WHERE slug = 'rally'"
+            ))
+            conn.execute(text("INSERT INTO audit_event (actor_id, action, target_type, data, created_at) VALUES (1, 'account.login', 'user', '{}', '2026-01-02')"))
+    finally:
+        engine.dispose()
+    upgrade(empty_database)
+    engine = make_engine(empty_database)
+    try:
+        with engine.connect() as conn:
+            accounts = conn.execute(text(
+                "SELECT id, name, bio, moderated_boards, full_name, npi, npi_confirmed_by_id FROM user_account ORDER BY id"
+            )).all()
+            assert [tuple(row[:3]) for row in accounts] == [(1, "Ana", "Nurse"), (2, "mo", "")]
+            assert all(row[4] == "" and row[5] is None and row[6] is None for row in accounts)
+            assert conn.execute(text("SELECT user_id FROM user_session")).scalar_one() == 1
+            assert conn.execute(text("SELECT user_id FROM api_token")).scalar_one() == 2
+            assert conn.execute(text("SELECT author_id FROM thread")).scalar_one() == 1
+            assert conn.execute(text("SELECT actor_id FROM audit_event")).scalar_one() == 1
+            if conn.dialect.name == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    finally:
+        engine.dispose()

@@ -30,6 +30,20 @@ class User(SQLModel, table=True):
     silence_reason: str = Field(default="", sa_column=Column(String(1000), nullable=False, server_default=""))
     suspended_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     suspend_reason: str = Field(default="", sa_column=Column(String(1000), nullable=False, server_default=""))
+    # Practitioner details (forum/accounts/practitioners.py). The full name is what
+    # the NPPES registry is matched against; the display name stays the handle.
+    full_name: str = Field(default="", sa_column=Column(String(200), nullable=False, server_default=""))
+    profession: str = Field(default="", sa_column=Column(String(100), nullable=False, server_default=""))
+    specialty: str = Field(default="", sa_column=Column(String(100), nullable=False, server_default=""))
+    organisation: str = Field(default="", sa_column=Column(String(200), nullable=False, server_default=""))
+    # Stored only once it passed the check digit. Not unique: a number typed by
+    # the wrong person must not lock out the one who holds it (moderators see both).
+    npi: str | None = Field(default=None, sa_column=Column(String(10), nullable=True, index=True))
+    # A moderator's confirmation and the registry match hold for this NPI only:
+    # changing the number clears both.
+    npi_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    npi_confirmed_by_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="SET NULL")
+    npi_registry_matched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     @property
     def is_admin(self) -> bool:
@@ -44,6 +58,20 @@ class User(SQLModel, table=True):
     @property
     def is_moderator(self) -> bool:
         return self.role in {Role.MODERATOR, Role.ADMIN}
+
+
+class NpiRecord(SQLModel, table=True):
+    """One provider of the NPPES dissemination file (`forum npi import`)."""
+
+    __tablename__ = "npi_record"
+
+    npi: str = Field(sa_column=Column(String(10), primary_key=True))
+    entity_type: str = Field(default="", sa_column=Column(String(1), nullable=False, server_default=""))  # 1 person, 2 organisation
+    last_name: str = Field(default="", sa_column=Column(String(100), nullable=False, server_default=""))
+    first_name: str = Field(default="", sa_column=Column(String(100), nullable=False, server_default=""))
+    organisation_name: str = Field(default="", sa_column=Column(String(300), nullable=False, server_default=""))
+    credential: str = Field(default="", sa_column=Column(String(100), nullable=False, server_default=""))
+    taxonomy_code: str = Field(default="", sa_column=Column(String(10), nullable=False, server_default=""))
 
 
 class UserSession(SQLModel, table=True):

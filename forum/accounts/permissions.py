@@ -11,6 +11,7 @@ from __future__ import annotations
 from forum.accounts.models import User
 from forum.boards.models import Thread
 from forum.comments.models import Comment
+from forum.moderation.models import FlagReason
 from forum.types import Role, Status
 
 
@@ -45,6 +46,38 @@ def can_manage_user(actor: User | None, target: User) -> bool:
     if not can_moderate(actor) or actor is None or actor.id == target.id:
         return False
     return target.role == Role.MEMBER or can_admin(actor) and target.role != Role.ADMIN
+
+
+def can_edit_profile(user: User | None, profile: User) -> bool:
+    """Members edit their own profile, and only their own (moderators included)."""
+    return user is not None and user.id == profile.id and not user.is_suspended()
+
+
+def can_confirm_practitioner(actor: User | None, target: User) -> bool:
+    """Confirm or withdraw a member's NPI: moderators for members, admins for
+    anyone else; nobody for themselves."""
+    if actor is None or not can_moderate(actor) or actor.id == target.id:
+        return False
+    return target.role == Role.MEMBER or can_admin(actor)
+
+
+def is_verified_practitioner(user: User | None) -> bool:
+    """An NPI that a moderator confirmed or that matched the NPPES registry.
+
+    A bare "NPI format valid" does not count: anyone can type a number that
+    passes the check digit.
+    """
+    if user is None or user.npi is None or user.is_suspended():
+        return False
+    return user.npi_confirmed_at is not None or user.npi_registry_matched_at is not None
+
+
+def flag_hides_at_once(user: User | None, thread: Thread, reason: str) -> bool:
+    """A "patient information" flag from a moderator of the thread's board, or
+    from a verified practitioner, hides the post at once, pending review."""
+    if reason != FlagReason.PATIENT_INFORMATION:
+        return False
+    return can_moderate(user, thread) or is_verified_practitioner(user)
 
 
 def can_import_articles(user: User | None) -> bool:

@@ -8,10 +8,13 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from sqlalchemy import select
+from sqlmodel import Session
 
 from forum import ratelimit
 from forum.accounts.auth import browser, log_in_browser, log_out_browser
 from forum.accounts.models import User
+from forum.accounts.permissions import can_edit_profile
+from forum.accounts.practitioners import BADGE_HINTS, BIO_MAX, PROFILE_FIELDS, badges, has_practitioner_details, update_profile
 from forum.accounts.services import authenticate, end_session, is_valid_name, register, start_session, suspension_message
 from forum.boards.queries import threads_by_author
 from forum.comments.queries import comments_by_author
@@ -93,15 +96,71 @@ def logout_page(request: Request, form: FormData | None) -> Response:
     return redirect("/", request)
 
 
+def _member(session: Session, name: str) -> User:
+    # A name no one could register names no one (and PostgreSQL refuses a NUL in a query).
+    user = session.scalar(select(User).where(User.name_key == name.lower())) if is_valid_name(name) else None
+    if user is None:
+        raise NotFound("There is no member by that name.")
+    return user
+
+
+# What the profile says after an edit (never text from the request).
+SAVED = {
+    "1": "Profile saved.",
+    "npi": "Profile saved. The moderators' confirmation was for your old NPI; a moderator needs to confirm the new one.",
+}
+
+
 @page
 def profile_page(request: Request, form: FormData | None) -> Response:
-    name = request.path_params["name"]
     viewer = request.state.viewer
     with request.app.state.db.read() as session:
-        # A name no one could register names no one (and PostgreSQL refuses a NUL in a query).
-        user = session.scalar(select(User).where(User.name_key == name.lower())) if is_valid_name(name) else None
-        if user is None:
-            raise NotFound("There is no member by that name.")
+        user = _member(session, request.path_params["name"])
         threads = threads_by_author(session, viewer, user.id)  # type: ignore[arg-type]
         comments = comments_by_author(session, viewer, user.id)  # type: ignore[arg-type]
-    return render(request, "accounts/profile.html", {"user": user, "threads": threads, "comments": comments})
+    return render(request, "accounts/profile.html", {
+        "user": user,
+        "threads": threads,
+        "comments": comments,
+        "badges": [(badge, BADGE_HINTS[badge]) for badge in badges(user)],
+        "practitioner": has_practitioner_details(user),
+        "can_edit": can_edit_profile(viewer, user),
+        "message": SAVED.get(request.query_params.get("saved", "")),
+    })
+
+
+EDIT_FIELDS = (*PROFILE_FIELDS, "npi", "bio")
+
+
+@page
+def profile_edit_page(request: Request, form: FormData | None) -> Response:
+    """The member's own profile form; anyone else's is not here at all."""
+    viewer: User | None = request.state.viewer
+    db = request.app.state.db
+    with db.read() as session:
+        user = _member(session, request.path_params["name"])
+    if not can_edit_profile(viewer, user):
+        raise NotFound("There is nothing at this address.")
+    context = {"user": user, "fields": PROFILE_FIELDS, "bio_max": BIO_MAX, "failed": None}
+    if form is None:
+        values = {field: getattr(user, field) or "" for field in EDIT_FIELDS}
+        return render(request, "accounts/profile_edit.html", {**context, "values": values})
+    values = {field: _field(form, field) for field in EDIT_FIELDS}
+    try:
+        ratelimit.hit_edit(request.app.state.rate_limiter, user)
+        with db.write() as session:
+            # Locked while it changes, as a moderator's confirmation locks it: a
+            # confirmation lands before (and a new number drops it) or after (and
+            # is checked against the number the moderator saw).
+            own = session.get(User, user.id, populate_existing=True, with_for_update=True)
+            assert own is not None
+            changes = update_profile(
+                session, user=own, full_name=values["full_name"], profession=values["profession"],
+                specialty=values["specialty"], organisation=values["organisation"],
+                npi=values["npi"], remove_npi=not values["npi"].strip(), bio=values["bio"],
+            )
+    except ForumError as exc:
+        return render(request, "accounts/profile_edit.html", {**context, "values": values, "error": exc.message, "failed": exc.field},
+                      status_code=exc.status_code, headers=retry_headers(exc))
+    saved = "npi" if changes.npi_changed and user.npi_confirmed_at is not None else "1"
+    return redirect(f"/u/{user.name}?saved={saved}")

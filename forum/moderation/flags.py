@@ -2,8 +2,8 @@
 
 A member flags a thing once. Flags from `Policy.flag_threshold` distinct
 members hide it pending review; one "patient information" flag from a
-moderator of the board hides it at once (and, once practitioners can be
-verified, from a verified practitioner too).
+moderator of the board, or from a verified practitioner, hides it at once
+(`flag_hides_at_once`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from forum.accounts.models import User
-from forum.accounts.permissions import can_flag, can_moderate, can_view_comment, can_view_thread
+from forum.accounts.permissions import can_flag, can_view_comment, can_view_thread, flag_hides_at_once
 from forum.boards.models import Thread
 from forum.boards.services import synchronize_thread
 from forum.comments.models import Comment
@@ -96,7 +96,7 @@ def flag(
     item = enqueue(session, target_type=target_type, target_id=target_id, thread=thread, author_id=target.author_id,
                    reasons=[FLAGGED], detail="")
     item.flag_count = open_flags
-    urgent = reason == FlagReason.PATIENT_INFORMATION and can_moderate(flagger, thread)
+    urgent = flag_hides_at_once(flagger, thread, reason)
     if (open_flags >= policy.flag_threshold or urgent) and target.status == Status.PUBLISHED:
         target.status = Status.HIDDEN
         target.mod_reason = HIDDEN_BY_FLAGS

@@ -17,8 +17,9 @@ from starlette.responses import JSONResponse
 
 from forum.accounts.models import User
 from forum.accounts.permissions import can_admin, can_moderate
+from forum.accounts.practitioners import badges
 from forum.errors import InvalidInput, NotFound, PermissionDenied
-from forum.moderation import users
+from forum.moderation import practitioners, users
 from forum.moderation.models import UserNote
 from forum.moderation.user_queries import notes_for
 from forum.templating import iso
@@ -51,6 +52,14 @@ class RoleChange(BaseModel):
     reason: str | None = Field(default=None, max_length=users.MAX_REASON)
 
 
+class PractitionerConfirmation(BaseModel):
+    """Confirm or withdraw: `npi` is the number checked (refused with 409 if it has changed since)."""
+
+    model_config = ConfigDict(extra="forbid")
+    npi: str | None = Field(default=None, max_length=10)
+    reason: str | None = Field(default=None, max_length=users.MAX_REASON)
+
+
 class NotePublic(BaseModel):
     id: int
     author: str | None
@@ -67,6 +76,13 @@ class UserRecord(BaseModel):
     silence_reason: str
     suspended_until: str | None
     suspend_reason: str
+    full_name: str
+    profession: str
+    specialty: str
+    organisation: str
+    npi: str | None
+    npi_confirmed_at: str | None
+    badges: list[str]
     notes: list[NotePublic]
 
 
@@ -106,6 +122,13 @@ def user_record(session: Session, user_id: int) -> dict[str, Any]:
         "silence_reason": user.silence_reason if silenced else "",
         "suspended_until": iso(user.suspended_until) if suspended else None,
         "suspend_reason": user.suspend_reason if suspended else "",
+        "full_name": user.full_name,
+        "profession": user.profession,
+        "specialty": user.specialty,
+        "organisation": user.organisation,
+        "npi": user.npi,
+        "npi_confirmed_at": iso(user.npi_confirmed_at) or None,
+        "badges": badges(user),
         "notes": [note_public(row.note, row.author_name) for row in notes_for(session, user_id)],
     }
 
@@ -154,7 +177,20 @@ def _note(request: Request, viewer: User, payload: dict[str, Any], user_id: int)
     return JSONResponse(body, status_code=201)
 
 
-USER_ACTIONS = {"silence": _restrict, "suspend": _restrict, "unsilence": _lift, "unsuspend": _lift, "notes": _note}
+def _confirmation(request: Request, viewer: User, payload: dict[str, Any], user_id: int) -> Any:
+    """POST …/confirm-practitioner and …/unconfirm-practitioner (the body may be empty)."""
+    data = parse(PractitionerConfirmation, payload)
+    verb = (practitioners.confirm_practitioner if request.path_params["action"] == "confirm-practitioner"
+            else practitioners.unconfirm_practitioner)
+    with request.app.state.db.write() as session:
+        changed = verb(session, moderator=viewer, user_id=user_id, npi=data.npi, reason=data.reason)
+    return _answer(request, user_id, changed)
+
+
+USER_ACTIONS = {
+    "silence": _restrict, "suspend": _restrict, "unsilence": _lift, "unsuspend": _lift, "notes": _note,
+    "confirm-practitioner": _confirmation, "unconfirm-practitioner": _confirmation,
+}
 
 
 @api(login=True, empty_body_ok=True)

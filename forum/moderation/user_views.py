@@ -15,10 +15,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from forum.accounts.models import User
-from forum.accounts.permissions import can_admin, can_manage_user, can_moderate
+from forum.accounts.permissions import can_admin, can_confirm_practitioner, can_manage_user, can_moderate
+from forum.accounts.practitioners import BADGE_HINTS, badges, npi_review
 from forum.boards.queries import list_boards
 from forum.errors import ForumError, NotFound
-from forum.moderation import users
+from forum.moderation import practitioners, users
 from forum.moderation.user_queries import search_users, user_history
 from forum.templating import render
 from forum.types import Role
@@ -34,6 +35,8 @@ DONE = {
     "unsuspend": "Suspension lifted: they can log in again.",
     "note": "Note added.",
     "role": "Role changed.",
+    "confirm-practitioner": "Confirmed: their profile now shows “Verified by moderators”.",
+    "unconfirm-practitioner": "Confirmation withdrawn: their profile no longer shows “Verified by moderators”.",
     "unchanged": "Nothing changed.",
 }
 
@@ -65,6 +68,7 @@ def render_user(request: Request, user_id: int, *, error: str | None = None, sta
     with request.app.state.db.read() as session:
         history = user_history(session, viewer, user_id)
         boards = list_boards(session)
+        review = npi_review(session, history.user)
     user = history.user
     return render(request, "moderation/user.html", {
         "history": history,
@@ -74,6 +78,9 @@ def render_user(request: Request, user_id: int, *, error: str | None = None, sta
         "durations": [("1h", "1 hour"), ("1d", "1 day"), ("7d", "7 days"), ("30d", "30 days"), ("custom", "A number of days:")],
         "can_manage": can_manage_user(viewer, user),
         "can_set_role": can_admin(viewer),
+        "badges": [(badge, BADGE_HINTS[badge]) for badge in badges(user)],
+        "npi_review": review,
+        "can_confirm": can_confirm_practitioner(viewer, user),
         "silenced": user.is_silenced(),
         "suspended": user.is_suspended(),
         "error": error,
@@ -113,6 +120,16 @@ def _role(session: Session, viewer: User, user_id: int, form: FormData) -> bool:
                           reason=_text(form, "reason"))
 
 
+def _confirm(session: Session, viewer: User, user_id: int, form: FormData) -> bool:
+    return practitioners.confirm_practitioner(session, moderator=viewer, user_id=user_id, npi=_text(form, "npi") or None,
+                                              reason=_text(form, "reason"))
+
+
+def _unconfirm(session: Session, viewer: User, user_id: int, form: FormData) -> bool:
+    return practitioners.unconfirm_practitioner(session, moderator=viewer, user_id=user_id, npi=_text(form, "npi") or None,
+                                                reason=_text(form, "reason"))
+
+
 ACTIONS: dict[str, Action] = {
     "silence": _silence,
     "unsilence": lambda s, v, u, f: users.unsilence_user(s, moderator=v, user_id=u, reason=_text(f, "reason")),
@@ -120,6 +137,8 @@ ACTIONS: dict[str, Action] = {
     "unsuspend": lambda s, v, u, f: users.unsuspend_user(s, moderator=v, user_id=u, reason=_text(f, "reason")),
     "note": _note,
     "role": _role,
+    "confirm-practitioner": _confirm,
+    "unconfirm-practitioner": _unconfirm,
 }
 
 
