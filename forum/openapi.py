@@ -154,6 +154,7 @@ def build_openapi(base_url: str) -> dict[str, Any]:
     paths.update(_moderation_paths())
     paths.update(_user_paths())
     paths.update(_embed_paths())
+    paths.update(_guard_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "forum API", "version": __version__, "description": "Boards, threads and comments of a forum instance."},
@@ -368,4 +369,29 @@ def _embed_paths() -> dict[str, Any]:
                               "401": {"$ref": "#/components/responses/NotAuthenticated"}, **_ERRORS},
             },
         },
+    }
+
+
+def _guard_paths() -> dict[str, Any]:
+    from forum.phi.api import MAX_TEXT
+
+    finding = {"type": "object", "required": ["kind", "start", "end", "reason"], "properties": {
+        "kind": {"type": "string", "description": "the identifier class: name, date, age, phone, fax, email, ssn, medical_record_number, "
+                                                  "health_plan_number, account_number, licence_number, device_identifier, street_address, "
+                                                  "zip_code, ip_address, vehicle_identifier"},
+        "start": {"type": "integer", "description": "offset of the first character (in code points)"},
+        "end": {"type": "integer", "description": "offset just past the last character"},
+        "reason": {"type": "string"},
+    }}
+    return {
+        "/api/v1/guard/check": {"post": {
+            "summary": "The health-care guard's verdict on a draft (the same check holds a post when it is sent)",
+            "operationId": "guardCheck",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["text"], "properties": {"text": {"type": "string", "maxLength": MAX_TEXT}}}}}},
+            "responses": {"200": _json({"type": "object", "properties": {"findings": {"type": "array", "items": finding}}},
+                                       "What may identify a patient, in text order (empty: nothing)"),
+                          "422": {"$ref": "#/components/responses/Invalid"}, "429": {"$ref": "#/components/responses/RateLimited"},
+                          **_ERRORS},
+        }},
     }

@@ -86,6 +86,7 @@ IMPORT = Limit("import", "30/10 minutes", "You are importing quickly; try again 
 # Any reader's first view of an embedded page makes its thread: bounded per address,
 # so nobody can mint threads for made-up pages of an allowed site.
 EMBED_THREAD = Limit("embed-thread", "20/hour", "Many new discussions are being started from your network; try again in {wait}.")
+GUARD = Limit("guard", "120/minute", "Too many checks from here; try again in {wait}.")
 EMBED_LOGIN = Limit("embed-login", "20/minute", "Too many logins from here; try again in {wait}.")
 
 Check = tuple[Limit, str]
@@ -243,6 +244,11 @@ def hit_import(limiter: RateLimiter, user: User) -> None:
 
 def hit_embed_thread(limiter: RateLimiter, ip: str) -> None:
     limiter.hit((EMBED_THREAD, f"ip:{ip}"))
+
+
+def hit_guard(limiter: RateLimiter, ip: str) -> None:
+    """A draft checked by the health-care guard as its author types."""
+    limiter.hit((GUARD, f"ip:{ip}"))
 
 
 def hit_embed_login(limiter: RateLimiter, ip: str) -> None:

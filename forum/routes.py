@@ -25,6 +25,7 @@ from forum.moderation import thread_views as thread_moderation
 from forum.moderation import views as moderation
 from forum.moderation import user_api, user_views
 from forum.paths import STATIC_DIR
+from forum.phi import api as phi_api
 from forum.types import MAX_ID
 from forum.web import api
 
@@ -63,6 +64,7 @@ def build_routes() -> list[BaseRoute]:
     return [
         Route("/", boards.home_page),
         Route("/healthz", healthz),
+        Route("/guidelines", boards.guidelines_page),
         Route("/b/{slug}", boards.board_page),
         Route("/b/{slug}/new", boards.new_thread_page, methods=["GET", "POST"]),
         Route("/t/{thread_id:id}", boards.thread_page),
@@ -73,6 +75,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/comments/{comment_id:id}/reply", comments.reply_page),
         Route("/comments/{comment_id:id}/edit", comments.edit_page, methods=["GET", "POST"]),
         Route("/comments/{comment_id:id}/delete", comments.delete_page, methods=["GET", "POST"]),
+        Route("/comments/{comment_id:id}/note", comments.note_page, methods=["GET", "POST"]),
         Route("/comments/{comment_id:id}/history", comments.history_page),
         Route("/comments/{comment_id:id}/flag", thread_moderation.comment_flag_page, methods=["GET", "POST"]),
         Route("/comments/{comment_id:id}/mod/{action}", thread_moderation.comment_mod_page, methods=["GET", "POST"]),
@@ -117,6 +120,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/api/v1/mod/users/{user_id:id}", user_api.user_api),
         Route("/api/v1/mod/users/{user_id:id}/{action}", user_api.user_action_api, methods=["POST"]),
         Route("/api/v1/admin/users/{user_id:id}/role", user_api.set_role_api, methods=["POST"]),
+        Route("/api/v1/guard/check", phi_api.guard_check_api, methods=["POST"]),
         Route("/api/v1/embed/counts", embed_api.counts_api),
         Route("/api/v1/embed/session", embed_api.session_api, methods=["GET"]),
         Route("/api/v1/embed/session", embed_api.create_session_api, methods=["POST"]),

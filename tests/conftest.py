@@ -177,7 +177,10 @@ def post_comment(member: TestClient, thread_id: int, body: str, parent_id: int |
         data["parent_id"] = str(parent_id)
     response = form_post(member, f"/t/{thread_id}", f"/t/{thread_id}/comments", data)
     assert response.status_code == 303, response.text
-    return int(response.headers["location"].split("#c")[1])
+    # A held comment's author is sent to it among their waiting ones (#waiting-c…).
+    match = re.search(r"#(?:waiting-)?c(\d+)$", response.headers["location"])
+    assert match, response.headers["location"]
+    return int(match.group(1))
 
 
 def api_headers(client: TestClient) -> dict[str, str]:

@@ -62,14 +62,16 @@ def can_confirm_practitioner(actor: User | None, target: User) -> bool:
 
 
 def is_verified_practitioner(user: User | None) -> bool:
-    """An NPI that a moderator confirmed or that matched the NPPES registry.
+    """A practitioner whose NPI a moderator confirmed is theirs.
 
-    A bare "NPI format valid" does not count: anyone can type a number that
-    passes the check digit.
+    Neither a bare "NPI format valid" nor a registry match counts: anyone can
+    type a number that passes the check digit, and the registry is public, so
+    anyone can type a real practitioner's name beside their number. Only a
+    moderator's confirmation says who is behind the account.
     """
     if user is None or user.npi is None or user.is_suspended():
         return False
-    return user.npi_confirmed_at is not None or user.npi_registry_matched_at is not None
+    return user.npi_confirmed_at is not None
 
 
 def flag_hides_at_once(user: User | None, thread: Thread, reason: str) -> bool:

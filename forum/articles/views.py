@@ -17,6 +17,8 @@ from forum.boards.queries import list_boards
 from forum.errors import ForumError, NotFound
 from forum.templating import render
 from forum.text import render_markdown
+from forum.phi import check
+from forum.phi.display import explained
 from forum.web import page, redirect, retry_headers
 
 
@@ -65,5 +67,11 @@ def import_page(request: Request, form: FormData | None) -> Response:
     if report.error is not None:
         return render(request, "articles/import.html", {**context, "error": f"{report.source}: {report.error}"}, status_code=422)
     context["report"] = report
-    context["items"] = [(o, Markup(render_markdown(o.opening))) for o in report.outcomes]
+    own_hosts = request.app.state.policy.own_hosts
+    # Imported articles are public writing and are not held; the moderator still
+    # sees what the health-care guard would have flagged in them.
+    context["items"] = [
+        (o, Markup(render_markdown(o.opening)), explained(o.draft.text, check(o.draft.text, own_hosts=own_hosts)))
+        for o in report.outcomes
+    ]
     return render(request, "articles/import.html", context)

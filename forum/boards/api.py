@@ -14,6 +14,7 @@ from forum.boards.schemas import ThreadCreate, board_public, thread_public
 from forum.boards.services import create_thread
 from forum.moderation.models import TargetType
 from forum.moderation.queue import held_reasons
+from forum.phi.display import findings_in
 from forum.types import Status
 from forum.web import api, client_key, int_param, parse
 
@@ -41,7 +42,8 @@ def create_thread_api(request: Request, viewer: User, payload: dict[str, Any]) -
     with app.db.write() as session:
         thread = create_thread(session, author=viewer, board_slug=data.board, title=data.title, body=data.body, policy=app.policy)
         if thread.status == Status.HELD:
-            held = {"status": "held", "id": thread.id, "reasons": held_reasons(session, TargetType.THREAD, thread.id)}  # type: ignore[arg-type]
+            held = {"status": "held", "id": thread.id, "reasons": held_reasons(session, TargetType.THREAD, thread.id),  # type: ignore[arg-type]
+                    "findings": findings_in(f"{thread.title}\n{thread.body_md}", app.policy.own_hosts)}
             return JSONResponse(held, status_code=202)
     with app.db.read() as session:
         view = get_thread_view(session, viewer, thread.id)  # type: ignore[arg-type]

@@ -72,15 +72,11 @@ def create_thread(
     return thread
 
 
-def synchronize_thread(session: Session, *, thread_id: int, new_comment: bool = False) -> None:
+def synchronize_thread(session: Session, *, thread_id: int) -> None:
     """Recompute a thread's counters from its comments and bump its revision.
 
     Called after every write that touches a thread or its comments; nothing
-    else changes comment_count, last_activity_at or revision. `new_comment`:
-    the write only added a comment, which can move the boards' last activity
-    forward but never changes how many threads they list, so the boards are
-    moved forward rather than recounted (a recount per comment is the
-    costliest part of posting on a busy board).
+    else changes comment_count, last_activity_at or revision.
     """
     published = (
         select(func.count(Comment.id), func.max(Comment.created_at))
@@ -95,16 +91,9 @@ def synchronize_thread(session: Session, *, thread_id: int, new_comment: bool = 
     thread.revision = (thread.revision or 0) + 1
     session.flush()
     mark_thread_changed(session, thread_id)
-    board_ids = [thread.board_id, *session.scalars(select(ThreadListing.board_id).where(ThreadListing.thread_id == thread_id))]
-    if new_comment and thread.status == Status.PUBLISHED:
-        activity = thread.last_activity_at
-        session.execute(
-            update(Board)
-            .where(Board.id.in_(board_ids), or_(Board.last_activity_at.is_(None), Board.last_activity_at < activity))  # type: ignore[union-attr, attr-defined, operator]
-            .values(last_activity_at=activity)
-        )
-        return
-    for board_id in board_ids:
+    synchronize_board(session, board_id=thread.board_id)
+    listed_on = session.scalars(select(ThreadListing.board_id).where(ThreadListing.thread_id == thread_id))
+    for board_id in listed_on:
         synchronize_board(session, board_id=board_id)
 
 

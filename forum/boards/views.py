@@ -30,6 +30,11 @@ def home_page(request: Request, form: FormData | None) -> Response:
 
 
 @page
+def guidelines_page(request: Request, form: FormData | None) -> Response:
+    return render(request, "boards/guidelines.html")
+
+
+@page
 def board_page(request: Request, form: FormData | None) -> Response:
     viewer = request.state.viewer
     cursor = request.query_params.get("cursor")
@@ -94,7 +99,7 @@ def render_thread(
     ticket = cache.ticket()
     with request.app.state.db.read() as session:
         view = get_thread_view(session, viewer, thread_id)
-        moderation = thread_moderation(session, viewer, view.thread)
+        moderation = thread_moderation(session, viewer, view.thread, request.app.state.policy.own_hosts)
     thread = view.thread
     # Moderators see hidden and held comments: their tree is never shared.
     entry = None if can_moderate(viewer, thread) else cache.confirm(thread.id, thread.revision, ticket)  # type: ignore[arg-type]
@@ -113,9 +118,7 @@ def render_thread(
             "silence_notice": silence_message(viewer) if viewer is not None and viewer.is_silenced() else None,
             "moderation": moderation,
             "mod_error": mod_error,
-            # Only a logged-in reader can have flagged: the page cached for
-            # anonymous readers never carries it.
-            "message": FLAG_RECEIVED if viewer is not None and request.query_params.get("flagged") == "1" else None,
+            "message": _message(request, viewer),
         },
         status_code=status_code,
         headers=headers,
@@ -124,6 +127,21 @@ def render_thread(
     if whole_page and entry is not None:
         cache.store_page(thread.id, entry, response.body)
     return response
+
+
+NOTE_SENT = "Your note was sent to the moderators with your comment."
+
+
+def _message(request: Request, viewer: User | None) -> str | None:
+    # Only a logged-in reader can have flagged or written a note: the page
+    # cached for anonymous readers never carries these.
+    if viewer is None:
+        return None
+    if request.query_params.get("flagged") == "1":
+        return FLAG_RECEIVED
+    if request.query_params.get("noted") == "1":
+        return NOTE_SENT
+    return None
 
 
 async def thread_page(request: Request) -> Response:

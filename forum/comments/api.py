@@ -17,6 +17,7 @@ from forum.comments.services import create_comment
 from forum.types import MAX_ID, Status
 from forum.moderation.models import TargetType
 from forum.moderation.queue import held_reasons
+from forum.phi.display import findings_in
 from forum.web import api, client_key, int_param, is_anonymous, parse
 
 MAX_PAGE = 500
@@ -64,7 +65,8 @@ def create_comment_api(request: Request, viewer: User, payload: dict[str, Any]) 
             policy=app.policy,
         )
         if comment.status == Status.HELD:
-            held = {"status": "held", "id": comment.id, "reasons": held_reasons(session, TargetType.COMMENT, comment.id)}  # type: ignore[arg-type]
+            held = {"status": "held", "id": comment.id, "reasons": held_reasons(session, TargetType.COMMENT, comment.id),  # type: ignore[arg-type]
+                    "findings": findings_in(comment.body_md, app.policy.own_hosts)}
             return JSONResponse(held, status_code=202)
     with app.db.read() as session:
         view = get_comment_view(session, viewer, comment.id)  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ from forum.moderation.audit import record_event
 from forum.moderation.models import TargetType
 from forum.moderation.policy import DEFAULT_POLICY, Policy
 from forum.moderation.premoderation import hold_reasons
-from forum.moderation.queue import enqueue
+from forum.moderation.queue import enqueue, recheck_after_edit
 from forum.text import clean_body, render_markdown
 from forum.types import Status
 
@@ -86,7 +86,7 @@ def create_comment(
     if reasons:
         enqueue(session, target_type=TargetType.COMMENT, target_id=comment.id, thread=thread,  # type: ignore[arg-type]
                 author_id=author.id, reasons=reasons, detail=detail)
-    synchronize_thread(session, thread_id=thread.id, new_comment=True)  # type: ignore[arg-type]
+    synchronize_thread(session, thread_id=thread.id)  # type: ignore[arg-type]
     return comment
 
 
@@ -102,8 +102,11 @@ def _editable(session: Session, *, actor: User | None, comment_id: int) -> tuple
     return comment, thread
 
 
-def edit_comment(session: Session, *, editor: User | None, comment_id: int, body: str) -> bool:
-    """Replace a comment's text, keeping the old text in its history. True if it changed."""
+def edit_comment(session: Session, *, editor: User | None, comment_id: int, body: str, policy: Policy = DEFAULT_POLICY) -> bool:
+    """Replace a comment's text, keeping the old text in its history. True if it changed.
+
+    The author's edit goes through the health-care guard again (see
+    `recheck_after_edit`); a moderator's edit is their own decision."""
     comment, thread = _editable(session, actor=editor, comment_id=comment_id)
     if not can_edit_comment(editor, comment, thread):
         raise PermissionDenied("Only the author can edit this comment.")
@@ -118,6 +121,8 @@ def edit_comment(session: Session, *, editor: User | None, comment_id: int, body
     if editor.id != comment.author_id:  # type: ignore[union-attr]
         record_event(session, actor_id=editor.id, action="comment.edited", target_type="comment", target_id=comment.id,  # type: ignore[union-attr]
                      data={"thread_id": thread.id, "before": before, "after": body})
+    if editor.id == comment.author_id:  # type: ignore[union-attr]
+        recheck_after_edit(session, author=editor, comment=comment, thread=thread, policy=policy)  # type: ignore[arg-type]
     session.flush()
     synchronize_thread(session, thread_id=thread.id)  # type: ignore[arg-type]
     mark_thread_changed(session, thread.id, comment.id)  # type: ignore[arg-type]

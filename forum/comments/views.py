@@ -11,11 +11,15 @@ from forum.accounts.models import User
 from forum.accounts.permissions import can_comment, can_edit_comment
 from forum.boards.queries import get_thread
 from forum.boards.views import render_thread
+from forum.comments.models import Comment
 from forum.comments.queries import comment_history, get_comment, get_comment_view
 from forum.comments.services import create_comment, delete_comment, edit_comment
 from forum.errors import ForumError, InvalidInput, NotFound, PermissionDenied
+from forum.moderation.queue import add_author_note
+from forum.phi import check
+from forum.phi.display import explained, highlighted
 from forum.templating import render
-from forum.types import MAX_ID
+from forum.types import MAX_ID, Status
 from forum.web import client_key, page, redirect, retry_headers
 
 
@@ -52,7 +56,8 @@ def post_comment_page(request: Request, form: FormData | None) -> Response:
         raise
     except ForumError as exc:
         return render_thread(request, thread_id, draft=body, error=exc.message, status_code=exc.status_code, headers=retry_headers(exc))
-    return redirect(f"/t/{thread_id}#c{comment.id}")
+    anchor = f"waiting-c{comment.id}" if comment.status == Status.HELD else f"c{comment.id}"
+    return redirect(f"/t/{thread_id}#{anchor}")
 
 
 @page
@@ -84,17 +89,44 @@ def edit_page(request: Request, form: FormData | None) -> Response:
     if request.state.viewer is None:
         return redirect(f"/login?next=/comments/{request.path_params['comment_id']}/edit")
     comment, thread, view = _load_editable(request)
-    if form is None:
-        return render(request, "comments/edit.html", {"comment": view, "thread": thread, "draft": comment.body_md})
-    body = _text(form, "body")
     app = request.app.state
+
+    def edit_form(draft: str, **extra: object) -> Response:
+        # What the health-care guard finds in the text, marked, so the author can fix it.
+        findings = check(draft, own_hosts=app.policy.own_hosts)
+        context = {"comment": view, "thread": thread, "draft": draft, "explained": explained(draft, findings),
+                   "marked": highlighted(draft, findings) if findings else None}
+        status_code = extra.pop("status_code", 200)
+        headers = extra.pop("headers", None)
+        return render(request, "comments/edit.html", {**context, **extra}, status_code=status_code, headers=headers)  # type: ignore[arg-type]
+
+    if form is None:
+        return edit_form(comment.body_md)
+    body = _text(form, "body")
     try:
         ratelimit.hit_edit(app.rate_limiter, request.state.viewer)
         with app.db.write() as session:
-            edit_comment(session, editor=request.state.viewer, comment_id=comment.id, body=body)
+            edit_comment(session, editor=request.state.viewer, comment_id=comment.id, body=body, policy=app.policy)
+            status = session.get(Comment, comment.id).status  # type: ignore[union-attr]
     except ForumError as exc:
-        return render(request, "comments/edit.html", {"comment": view, "thread": thread, "draft": body, "error": exc.message}, status_code=exc.status_code, headers=retry_headers(exc))
-    return redirect(f"/t/{thread.id}#c{comment.id}")
+        return edit_form(body, error=exc.message, status_code=exc.status_code, headers=retry_headers(exc))
+    anchor = f"waiting-c{comment.id}" if status == Status.HELD and request.state.viewer.id == comment.author_id else f"c{comment.id}"
+    return redirect(f"/t/{thread.id}#{anchor}")
+
+
+@page
+def note_page(request: Request, form: FormData | None) -> Response:
+    """A held comment's author sends the moderators a note about it."""
+    comment_id: int = request.path_params["comment_id"]
+    viewer: User | None = request.state.viewer
+    if viewer is None:
+        return redirect(f"/login?next=/comments/{comment_id}/edit")
+    if form is None:
+        return redirect(f"/comments/{comment_id}/edit")
+    with request.app.state.db.write() as session:
+        item = add_author_note(session, author=viewer, comment_id=comment_id, note=_text(form, "note"))
+        thread_id = item.thread_id
+    return redirect(f"/t/{thread_id}?noted=1#waiting-c{comment_id}")
 
 
 @page

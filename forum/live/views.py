@@ -29,6 +29,7 @@ from forum.live.queries import published_since
 from forum.live.rooms import Relay, Room, comment_frame
 from forum.moderation.models import TargetType
 from forum.moderation.queue import held_reasons
+from forum.phi.display import findings_in
 from forum.types import MAX_ID, Status
 from forum.web import client_key
 
@@ -183,7 +184,8 @@ async def _post(relay: Relay, room: Room, client: Client, data: dict[str, Any]) 
                 comment = create_comment(session, author=author, thread_id=room.thread_id, body=body, parent_id=parent_id, policy=state.policy)
                 answer: dict[str, Any] = {"type": "posted", "id": comment.id}
                 if comment.status == Status.HELD:
-                    answer.update(status="held", reasons=held_reasons(session, TargetType.COMMENT, comment.id))  # type: ignore[arg-type]
+                    answer.update(status="held", reasons=held_reasons(session, TargetType.COMMENT, comment.id),  # type: ignore[arg-type]
+                                  findings=findings_in(comment.body_md, state.policy.own_hosts))
                 return answer
 
         answer = await run_in_threadpool(write)

@@ -56,6 +56,7 @@ class Resolution(StrEnum):
     HIDDEN = "hidden"
     RESTORED = "restored"
     EDITED = "edited"  # a moderator edited it and published it
+    RESUBMITTED = "resubmitted"  # its author edited away what held it, and it was published
 
 
 class Flag(SQLModel, table=True):

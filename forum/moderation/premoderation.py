@@ -17,19 +17,22 @@ from forum.comments.models import Comment
 from forum.errors import InvalidInput
 from forum.moderation.policy import Policy
 from forum.moderation.words import check_words
+from forum.phi import check
+from forum.phi.display import findings_detail
 from forum.types import Status
 
 NEW_ACCOUNT = "new_account"
 BOARD_PREMODERATED = "board_premoderated"
 WATCHED_WORD = "watched_word"
 FLAGGED = "flagged"
+PATIENT_INFORMATION = "patient_information"
 
 REASON_LABELS = {
     NEW_ACCOUNT: "New account: its first posts wait for a moderator",
     BOARD_PREMODERATED: "Every post on this board waits for a moderator",
     WATCHED_WORD: "Contains a watched word",
     FLAGGED: "Flagged by members",
-    "patient_information": "May identify a patient",
+    PATIENT_INFORMATION: "May identify a patient",
 }
 
 
@@ -47,11 +50,15 @@ def _published_posts(session: Session, author_id: int) -> int:
 def hold_reasons(session: Session, *, author: User, board: Board, text: str, policy: Policy) -> tuple[list[str], str]:
     """The reasons this post waits for a moderator (none: publish it), and a detail line.
 
-    Raises Blocked when a watched word blocks it. A moderator of the board is
-    never held: they are the ones who would approve it.
+    Raises Blocked when a watched word blocks it. The health-care guard holds
+    anyone's post, a moderator's too: a patient's privacy does not depend on
+    who wrote it. Otherwise a moderator of the board is never held: they are
+    the ones who would approve it.
     """
+    findings = check(text, own_hosts=policy.own_hosts)
+    phi: tuple[list[str], str] = ([PATIENT_INFORMATION], findings_detail(findings)) if findings else ([], "")
     if can_moderate_board(author, board.id):  # type: ignore[arg-type]
-        return [], ""
+        return phi
     words = check_words(session, text)
     if words.blocked:
         raise Blocked(
@@ -59,11 +66,10 @@ def hold_reasons(session: Session, *, author: User, board: Board, text: str, pol
             + ", ".join(repr(w) for w in words.blocked)
             + "); edit it and try again."
         )
-    reasons: list[str] = []
-    detail = ""
+    reasons, detail = list(phi[0]), phi[1]
     if words.held:
         reasons.append(WATCHED_WORD)
-        detail = "Watched words: " + ", ".join(words.held)
+        detail = "\n".join(filter(None, [detail, "Watched words: " + ", ".join(words.held)]))
     if board.premoderated:
         reasons.append(BOARD_PREMODERATED)
     if not author.trusted and policy.new_account_held_posts and _published_posts(session, author.id) < policy.new_account_held_posts:  # type: ignore[arg-type]

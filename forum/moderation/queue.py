@@ -15,7 +15,12 @@ from forum.comments.models import Comment
 from forum.db import publish_after_commit, utcnow
 from forum.errors import Conflict, InvalidInput, NotFound
 from forum.moderation.audit import record_event
-from forum.moderation.models import Flag, QueueItem, QueueState, TargetType
+from forum.moderation.models import Flag, QueueItem, QueueState, Resolution, TargetType
+from forum.moderation.policy import Policy
+from forum.moderation.premoderation import PATIENT_INFORMATION
+from forum.phi import check
+from forum.phi.display import findings_detail
+from forum.types import Status
 
 QUEUE_NOTICE = "q"
 
@@ -85,6 +90,71 @@ def close_items(session: Session, *, moderator: User, target_type: str, target_i
     ):
         flag.resolution = resolution
         flag.resolved_at = now
+
+
+def recheck_after_edit(session: Session, *, author: User, comment: Comment, thread: Thread, policy: Policy) -> str | None:
+    """The author edited their comment: run the health-care guard on the new text.
+
+    A published comment that now may identify a patient is held, like a new
+    one. A comment held only for what the guard found is published once the
+    author has edited it all away; held for other reasons too (a new account,
+    a pre-moderated board), it keeps waiting for those. Returns the comment's
+    new status when it changed."""
+    findings = check(comment.body_md, own_hosts=policy.own_hosts)
+    item = open_item(session, TargetType.COMMENT, comment.id)  # type: ignore[arg-type]
+    if comment.status == Status.PUBLISHED:
+        if not findings:
+            return None
+        comment.status = Status.HELD
+        enqueue(session, target_type=TargetType.COMMENT, target_id=comment.id, thread=thread,  # type: ignore[arg-type]
+                author_id=author.id, reasons=[PATIENT_INFORMATION], detail=findings_detail(findings))
+        return Status.HELD
+    if comment.status != Status.HELD or item is None:
+        return None
+    if findings:
+        enqueue(session, target_type=TargetType.COMMENT, target_id=comment.id, thread=thread,  # type: ignore[arg-type]
+                author_id=author.id, reasons=[PATIENT_INFORMATION], detail=findings_detail(findings))
+        return None
+    if PATIENT_INFORMATION not in item.reasons:
+        return None
+    item.reasons = [r for r in item.reasons if r != PATIENT_INFORMATION]
+    item.detail = "\n".join(line for line in item.detail.splitlines() if not line.startswith("Patient information:"))
+    item.updated_at = utcnow()
+    if item.reasons:
+        return None
+    now = utcnow()
+    item.state = QueueState.DONE
+    item.resolution = Resolution.RESUBMITTED
+    item.resolved_at = now
+    comment.status = Status.PUBLISHED
+    record_event(session, actor_id=author.id, action="comment.resubmitted", target_type="comment", target_id=comment.id,
+                 data={"thread_id": thread.id})
+    _publish(session, item)
+    return Status.PUBLISHED
+
+
+NOTE_MAX = 500
+
+
+def add_author_note(session: Session, *, author: User, comment_id: int, note: str) -> QueueItem:
+    """The author of a held comment tells the moderators why it is fine ("a public figure")."""
+    comment = session.get(Comment, comment_id)
+    if comment is None or comment.author_id != author.id or comment.status != Status.HELD:
+        raise NotFound("You have no comment waiting by that number.")
+    item = open_item(session, TargetType.COMMENT, comment_id)
+    if item is None:
+        raise Conflict("A moderator has already dealt with that comment.")
+    note = " ".join(note.split())
+    if not note:
+        raise InvalidInput("Write a note for the moderator.", field="note")
+    if len(note) > NOTE_MAX:
+        raise InvalidInput(f"Keep the note under {NOTE_MAX} characters.", field="note")
+    item.detail = "\n".join(filter(None, [item.detail, f"Author's note: {note}"]))
+    item.updated_at = utcnow()
+    record_event(session, actor_id=author.id, action="comment.note_to_moderators", target_type="comment", target_id=comment_id,
+                 data={"note": note})
+    _publish(session, item)
+    return item
 
 
 def get_item(session: Session, viewer: User | None, item_id: int) -> QueueItem:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -24,7 +25,9 @@ from forum.boards.queries import list_boards
 from forum.comments.models import Comment
 from forum.moderation.flags import HIDDEN_BY_FLAGS
 from forum.moderation.models import QueueItem, QueueState, TargetType
-from forum.moderation.premoderation import REASON_LABELS
+from forum.moderation.premoderation import PATIENT_INFORMATION, REASON_LABELS
+from forum.phi import check
+from forum.phi.display import explained, highlighted
 from forum.types import Status
 
 FLAG_RECEIVED = "Flag received; a moderator will look at it."
@@ -40,6 +43,11 @@ class OwnWaitingComment:
     status: str
     created_at: datetime
     notice: str
+
+    # For one held because it may identify a patient: its text with the guard's
+    # findings marked, and each finding's words and reason.
+    marked: Markup | None = None
+    explained: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def is_held(self) -> bool:
@@ -92,10 +100,10 @@ def _open_reasons(session: Session, target_type: str, target_ids: list[int]) -> 
     return {target_id: list(reasons) for target_id, reasons in rows}
 
 
-def own_waiting_comments(session: Session, viewer: User, thread_id: int) -> list[OwnWaitingComment]:
+def own_waiting_comments(session: Session, viewer: User, thread_id: int, own_hosts: tuple[str, ...] = ()) -> list[OwnWaitingComment]:
     rows = list(
         session.execute(
-            select(Comment.id, Comment.parent_id, Comment.body_html, Comment.status, Comment.created_at, Comment.mod_reason)
+            select(Comment.id, Comment.parent_id, Comment.body_html, Comment.body_md, Comment.status, Comment.created_at, Comment.mod_reason)
             .where(
                 Comment.thread_id == thread_id,
                 Comment.author_id == viewer.id,
@@ -105,20 +113,23 @@ def own_waiting_comments(session: Session, viewer: User, thread_id: int) -> list
         )
     )
     reasons = _open_reasons(session, TargetType.COMMENT, [r.id for r in rows if r.status == Status.HELD])
-    return [
-        OwnWaitingComment(
+    waiting = []
+    for r in rows:
+        findings = check(r.body_md, own_hosts=own_hosts) if PATIENT_INFORMATION in reasons.get(r.id, []) else []
+        waiting.append(OwnWaitingComment(
             id=r.id,
             parent_id=r.parent_id,
             body_html=r.body_html,
             status=r.status,
             created_at=r.created_at,
             notice=notice_for(r.status, reasons=reasons.get(r.id, []), mod_reason=r.mod_reason) or "",
-        )
-        for r in rows
-    ]
+            marked=highlighted(r.body_md, findings) if findings else None,
+            explained=explained(r.body_md, findings),
+        ))
+    return waiting
 
 
-def thread_moderation(session: Session, viewer: User | None, thread: Thread) -> ThreadModeration:
+def thread_moderation(session: Session, viewer: User | None, thread: Thread, own_hosts: tuple[str, ...] = ()) -> ThreadModeration:
     """Everything the thread page shows this viewer about moderation."""
     if viewer is None:
         return NOTHING
@@ -131,5 +142,5 @@ def thread_moderation(session: Session, viewer: User | None, thread: Thread) -> 
         moderator=moderator,
         boards=list_boards(session) if moderator else [],
         thread_notice=notice,
-        own_waiting=[] if moderator else own_waiting_comments(session, viewer, thread.id),  # type: ignore[arg-type]
+        own_waiting=[] if moderator else own_waiting_comments(session, viewer, thread.id, own_hosts),  # type: ignore[arg-type]
     )

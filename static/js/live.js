@@ -43,7 +43,7 @@
       if (label.firstChild && label.firstChild.nodeType === Node.TEXT_NODE) label.firstChild.nodeValue = "Your reply ";
       else label.textContent = "Your reply";
     }
-    var errors = clone.querySelectorAll(".error");
+    var errors = clone.querySelectorAll(".error, .guard-live");
     for (var i = 0; i < errors.length; i++) errors[i].remove();
     var submit = clone.querySelector('button[type="submit"]');
     submit.textContent = "Post reply";

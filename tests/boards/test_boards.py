@@ -101,7 +101,7 @@ def test_counters_are_recomputed_not_patched(db, client):
     assert boards["harness"]["thread_count"] == 1
 
 
-def test_a_new_comment_moves_every_listing_boards_activity_forward_as_a_recount_would(db):
+def test_a_new_comment_leaves_every_listing_board_as_a_recount_would(db):
     user = _user(db)
     with db.write() as session:
         older = create_thread(session, author=user, board_slug="showcase", title="Older", body="x")

@@ -95,7 +95,7 @@ def test_one_patient_information_flag_from_a_moderator_hides_at_once(api, db):
     author = make_token(db, "author")
     mod = make_token(db, "mod", role=Role.MODERATOR)
     thread_id = new_thread(api, author)
-    comment_id = new_comment(api, author, thread_id, "Mrs Jones in bed 4 again")["id"]
+    comment_id = new_comment(api, author, thread_id, "Guess which famous local footballer came to our clinic again")["id"]
     response = api.post(f"/api/v1/comments/{comment_id}/flags", json={"reason": "patient_information"}, headers=bearer(mod))
     assert response.status_code == 201
     assert comment_id not in public_ids(api, thread_id)
