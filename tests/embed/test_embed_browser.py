@@ -27,16 +27,10 @@ from sqlalchemy import func, select
 from forum.db import Database
 from forum.types import Role
 from tests.browser_server import LiveServer, free_port, live_server
-from tests.conftest import PASSWORD, _truncate_postgres, services_required
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TIMEOUT_MS
+from tests.conftest import PASSWORD, _truncate_postgres
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TIMEOUT_MS, _unavailable
 
 BLOG_HOST = "127.0.0.2"
-
-
-def _unavailable(message: str) -> None:
-    if services_required():
-        pytest.fail(message + " (required under CI)")
-    pytest.skip(message)
 
 
 class _Quiet(SimpleHTTPRequestHandler):
