@@ -15,6 +15,7 @@ from forum.boards.services import create_thread
 from forum.moderation.models import TargetType
 from forum.moderation.queue import held_reasons
 from forum.phi.display import findings_in
+from forum.pillars.queries import resource_for
 from forum.types import Status
 from forum.web import api, client_key, int_param, parse
 
@@ -52,5 +53,9 @@ def create_thread_api(request: Request, viewer: User, payload: dict[str, Any]) -
 
 @api
 def get_thread_api(request: Request, viewer: User | None, payload: None) -> Any:
+    thread_id = request.path_params["thread_id"]
     with request.app.state.db.read() as session:
-        return thread_public(get_thread_view(session, viewer, request.path_params["thread_id"]))
+        data = thread_public(get_thread_view(session, viewer, thread_id))
+        resource = resource_for(session, thread_id)
+    data["resource"] = {"kind": resource.kind, "url": resource.url} if resource is not None else None
+    return data
