@@ -48,7 +48,8 @@ def create_thread_api(request: Request, viewer: User, payload: dict[str, Any]) -
             return JSONResponse(held, status_code=202)
     with app.db.read() as session:
         view = get_thread_view(session, viewer, thread.id)  # type: ignore[arg-type]
-    return JSONResponse(thread_public(view), status_code=201, headers={"Location": f"/api/v1/threads/{thread.id}"})
+    # A new thread is no resource yet; the key is there as in GET /threads/{id}.
+    return JSONResponse({**thread_public(view), "resource": None}, status_code=201, headers={"Location": f"/api/v1/threads/{thread.id}"})
 
 
 @api
