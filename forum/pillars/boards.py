@@ -25,5 +25,5 @@ def board_extras(session: Session, viewer: User | None, board: Board, params: di
     if board.slug == "educate":
         return {"tracks": list_tracks(session, viewer), "can_manage": can_manage_tracks(viewer, board.id)}  # type: ignore[arg-type]
     if board.slug == "harness":
-        return {"ranking": reach_ranking(session), "formula": REACH_FORMULA, "recent_days": RECENT_DAYS}
+        return {"ranking": reach_ranking(session, board_id=board.id), "formula": REACH_FORMULA, "recent_days": RECENT_DAYS}
     return None

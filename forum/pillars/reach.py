@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import func, or_, select, true, union
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from forum.boards.models import Board, Thread
+from forum.boards.models import Board, Thread, ThreadListing
 from forum.comments.models import Comment
 from forum.db import utcnow
 from forum.pillars.models import EmbedSighting
@@ -96,8 +96,9 @@ class ThreadReach:
         return EMBED_WEIGHT * self.embeds + PARTICIPANT_WEIGHT * self.participants + RECENT_COMMENT_WEIGHT * self.recent_comments
 
 
-def reach_ranking(session: Session, *, now: datetime | None = None, limit: int = 30) -> list[ThreadReach]:
-    """Published threads by reach, highest first (ties: the most recently active)."""
+def reach_ranking(session: Session, *, board_id: int | None = None, now: datetime | None = None, limit: int = 30) -> list[ThreadReach]:
+    """Published threads by reach, highest first (ties: the most recently active);
+    with `board_id`, those homed on or listed on that board."""
     now = now or utcnow()
     since = now - timedelta(days=RECENT_DAYS)
     embeds = (
@@ -116,6 +117,10 @@ def reach_ranking(session: Session, *, now: datetime | None = None, limit: int =
         .where(Comment.status == Status.PUBLISHED, Comment.created_at >= since)
         .group_by(Comment.thread_id).subquery()
     )
+    on_board = true() if board_id is None else or_(
+        Thread.board_id == board_id,
+        Thread.id.in_(select(ThreadListing.thread_id).where(ThreadListing.board_id == board_id)),  # type: ignore[union-attr]
+    )
     e, p, r = (func.coalesce(q.c.n, 0) for q in (embeds, participants, recent))
     score = EMBED_WEIGHT * e + PARTICIPANT_WEIGHT * p + RECENT_COMMENT_WEIGHT * r
     rows = session.execute(
@@ -124,7 +129,7 @@ def reach_ranking(session: Session, *, now: datetime | None = None, limit: int =
         .outerjoin(embeds, embeds.c.thread_id == Thread.id)
         .outerjoin(participants, participants.c.thread_id == Thread.id)
         .outerjoin(recent, recent.c.thread_id == Thread.id)
-        .where(Thread.status == Status.PUBLISHED, or_(e > 0, p > 0, r > 0))
+        .where(Thread.status == Status.PUBLISHED, or_(e > 0, p > 0, r > 0), on_board)
         .order_by(score.desc(), Thread.last_activity_at.desc(), Thread.id.desc())  # type: ignore[attr-defined]
         .limit(limit)
     ).all()
