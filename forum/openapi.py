@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from forum import __version__
 from forum.articles.schemas import ArticleImport, ArticleImportResult
-from forum.boards.schemas import BoardPublic, ThreadCreate, ThreadList, ThreadPublic
+from forum.boards.schemas import BoardPublic, ResourcePublic, ThreadCreate, ThreadList, ThreadPublic
 from forum.comments.schemas import CommentCreate, CommentList, CommentPublic
 from forum.accounts.schemas import ProfilePublic, ProfileUpdate
 from forum.moderation.user_api import (
@@ -16,7 +16,7 @@ from forum.moderation.user_api import (
 )
 
 _MODELS: list[type[BaseModel]] = [
-    BoardPublic, ThreadCreate, ThreadPublic, ThreadList, CommentCreate, CommentPublic, CommentList,
+    BoardPublic, ResourcePublic, ThreadCreate, ThreadPublic, ThreadList, CommentCreate, CommentPublic, CommentList,
     ArticleImport, ArticleImportResult,
     Restriction, Lift, NoteCreate, NotePublic, RoleChange, UserRecord, UserActionResult, PractitionerConfirmation,
     ProfilePublic, ProfileUpdate,

@@ -26,6 +26,8 @@ from forum.moderation import views as moderation
 from forum.moderation import user_api, user_views
 from forum.paths import STATIC_DIR
 from forum.phi import api as phi_api
+from forum.pillars import track_views as tracks
+from forum.pillars import views as pillars
 from forum.types import MAX_ID
 from forum.web import api
 
@@ -71,7 +73,15 @@ def build_routes() -> list[BaseRoute]:
         Route("/t/{thread_id:id}/comments", comments.post_comment_page, methods=["GET", "POST"]),
         Route("/t/{thread_id:id}/flag", thread_moderation.thread_flag_page, methods=["GET", "POST"]),
         Route("/t/{thread_id:id}/mod/{action}", thread_moderation.thread_mod_action, methods=["POST"]),
+        Route("/t/{thread_id:id}/pillar/resource", pillars.resource_page, methods=["GET", "POST"]),
+        Route("/t/{thread_id:id}/pillar/story", pillars.story_page, methods=["GET", "POST"]),
         Route("/t/{thread_id:id}/{slug}", boards.thread_page),
+        Route("/tracks/new", tracks.new_track_page, methods=["GET", "POST"]),
+        Route("/tracks/{track_id:id}", tracks.track_page),
+        Route("/tracks/{track_id:id}/continue", tracks.continue_page),
+        Route("/tracks/{track_id:id}/edit", tracks.track_edit_page, methods=["POST"]),
+        Route("/tracks/{track_id:id}/steps", tracks.add_step_page, methods=["POST"]),
+        Route("/tracks/{track_id:id}/steps/{thread_id:id}/{action}", tracks.step_action_page, methods=["POST"]),
         Route("/comments/{comment_id:id}/reply", comments.reply_page),
         Route("/comments/{comment_id:id}/edit", comments.edit_page, methods=["GET", "POST"]),
         Route("/comments/{comment_id:id}/delete", comments.delete_page, methods=["GET", "POST"]),

@@ -63,6 +63,12 @@ def make_environment() -> Environment:
 
     env.globals["REASON_LABELS"] = REASON_LABELS
     env.globals["FLAG_REASON_LABELS"] = FLAG_REASON_LABELS
+    # Arm resource kinds and Showcase outcomes (pillars/).
+    from forum.pillars.curation import shown_number
+    from forum.pillars.models import RESOURCE_KIND_LABELS
+
+    env.filters["number"] = shown_number
+    env.globals["RESOURCE_KIND_LABELS"] = RESOURCE_KIND_LABELS
     return env
 
 

@@ -139,3 +139,21 @@ def can_edit_comment(user: User | None, comment: Comment, thread: Thread) -> boo
 
 def can_delete_comment(user: User | None, comment: Comment, thread: Thread) -> bool:
     return can_edit_comment(user, comment, thread)
+
+
+def can_curate_thread(user: User | None, thread: Thread) -> bool:
+    """Mark a thread as an Arm resource or give it a Showcase story card: a
+    moderator of its board, or its author while they may post."""
+    if can_moderate(user, thread):
+        return True
+    return can_post(user) and user is not None and user.id == thread.author_id and thread.status == Status.PUBLISHED
+
+
+def can_manage_tracks(user: User | None, educate_board_id: int) -> bool:
+    """Arrange Educate tracks: a moderator of the Educate board."""
+    return can_moderate_board(user, educate_board_id)
+
+
+def can_follow_track(user: User | None) -> bool:
+    """Mark a step of a track done: any member who is not suspended."""
+    return user is not None and not user.is_suspended()

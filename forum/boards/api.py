@@ -15,6 +15,7 @@ from forum.boards.services import create_thread
 from forum.moderation.models import TargetType
 from forum.moderation.queue import held_reasons
 from forum.phi.display import findings_in
+from forum.pillars.queries import resource_for
 from forum.types import Status
 from forum.web import api, client_key, int_param, parse
 
@@ -47,10 +48,15 @@ def create_thread_api(request: Request, viewer: User, payload: dict[str, Any]) -
             return JSONResponse(held, status_code=202)
     with app.db.read() as session:
         view = get_thread_view(session, viewer, thread.id)  # type: ignore[arg-type]
-    return JSONResponse(thread_public(view), status_code=201, headers={"Location": f"/api/v1/threads/{thread.id}"})
+    # A new thread is no resource yet; the key is there as in GET /threads/{id}.
+    return JSONResponse({**thread_public(view), "resource": None}, status_code=201, headers={"Location": f"/api/v1/threads/{thread.id}"})
 
 
 @api
 def get_thread_api(request: Request, viewer: User | None, payload: None) -> Any:
+    thread_id = request.path_params["thread_id"]
     with request.app.state.db.read() as session:
-        return thread_public(get_thread_view(session, viewer, request.path_params["thread_id"]))
+        data = thread_public(get_thread_view(session, viewer, thread_id))
+        resource = resource_for(session, thread_id)
+    data["resource"] = {"kind": resource.kind, "url": resource.url} if resource is not None else None
+    return data

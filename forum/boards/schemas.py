@@ -24,6 +24,11 @@ class BoardPublic(SQLModel):
     thread_count: int
 
 
+class ResourcePublic(SQLModel):
+    kind: str
+    url: str
+
+
 class ThreadPublic(SQLModel):
     id: int
     board: str
@@ -38,6 +43,8 @@ class ThreadPublic(SQLModel):
     created_at: str
     last_activity_at: str
     url: str
+    # GET /api/v1/threads/{id} only: the Arm resource the thread is marked as.
+    resource: ResourcePublic | None = None
 
 
 class ThreadList(SQLModel):

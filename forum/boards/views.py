@@ -18,6 +18,8 @@ from forum.comments.queries import thread_comments
 from forum.comments.render import render_tree
 from forum.errors import ForumError, InvalidInput
 from forum.moderation.thread_page import FLAG_RECEIVED, thread_moderation
+from forum.pillars.boards import board_extras
+from forum.pillars.queries import thread_pillars
 from forum.templating import render
 from forum.web import client_key, is_anonymous, page, redirect, retry_headers
 
@@ -41,7 +43,8 @@ def board_page(request: Request, form: FormData | None) -> Response:
     with request.app.state.db.read() as session:
         board = get_board(session, request.path_params["slug"])
         threads = board_threads(session, viewer, board, cursor=cursor)
-    return render(request, "boards/board.html", {"board": board, "page": threads})
+        pillar = board_extras(session, viewer, board, dict(request.query_params))
+    return render(request, "boards/board.html", {"board": board, "page": threads, "pillar": pillar})
 
 
 @page
@@ -100,6 +103,7 @@ def render_thread(
     with request.app.state.db.read() as session:
         view = get_thread_view(session, viewer, thread_id)
         moderation = thread_moderation(session, viewer, view.thread, request.app.state.policy.own_hosts)
+        pillars = thread_pillars(session, viewer, view, request.app.state.settings.base_url)
     thread = view.thread
     # Moderators see hidden and held comments: their tree is never shared.
     entry = None if can_moderate(viewer, thread) else cache.confirm(thread.id, thread.revision, ticket)  # type: ignore[arg-type]
@@ -117,6 +121,7 @@ def render_thread(
             "error": error,
             "silence_notice": silence_message(viewer) if viewer is not None and viewer.is_silenced() else None,
             "moderation": moderation,
+            "pillars": pillars,
             "mod_error": mod_error,
             "message": _message(request, viewer),
         },

@@ -28,6 +28,7 @@ from forum.embed.services import (
     thread_id_for_page,
 )
 from forum.errors import ForumError, NotFound
+from forum.pillars.reach import record_sighting, sighting_due, sighting_page
 from forum.templating import render
 from forum.web import client_key, page, redirect, retry_headers
 
@@ -80,6 +81,7 @@ def _embed_thread(request: Request) -> Response:
             view = get_thread_view(session, None, thread_id)
     except ForumError as exc:
         return _refusal(request, exc.message, status_code=exc.status_code, headers=retry_headers(exc))
+    _record_sighting(request, view.thread.id, host)  # type: ignore[arg-type]
     cache: ThreadCache = app.thread_cache
     entry = cache.confirm(view.thread.id, view.thread.revision, cache.ticket())  # type: ignore[arg-type]
     theme = params.get("theme", "auto")
@@ -97,6 +99,29 @@ def _embed_thread(request: Request) -> Response:
         },
         frame_ancestors=" ".join(["'self'", *sorted(allowed)]),
     )
+
+
+def _record_sighting(request: Request, thread_id: int, host: str) -> None:
+    """Harness reach: note the outside page this frame is on. The page is the
+    `url` the snippet named when it is on the embedding site itself, else the
+    Referer (often only the origin, by browsers' default policy), else the
+    site; the forum's own pages are not outside reach."""
+    app = request.app.state
+    if host == site_origin(app.settings):
+        return
+    named = sighting_page(request.query_params.get("url"))
+    referred = sighting_page(request.headers.get("referer"))
+    if named is not None and normalise_origin(named) == host:
+        where = named
+    elif referred is not None and normalise_origin(referred) == host:
+        where = referred
+    else:
+        where = host + "/"
+    with app.db.read() as session:
+        due = sighting_due(session, thread_id=thread_id, page=where)
+    if due:
+        with app.db.write() as session:
+            record_sighting(session, thread_id=thread_id, page=where)
 
 
 def _thread_for(request: Request, allowed: dict[str, AllowedOrigin], site_entry: AllowedOrigin | None) -> int:
