@@ -8,11 +8,12 @@ from forum.boards.models import Board, Thread, ThreadListing
 from forum.comments.models import Comment, CommentRevision
 from forum.embed.models import EmbedHandoff, EmbedOrigin
 from forum.moderation.models import AuditEvent, Flag, QueueItem, UserNote, WatchedWord
+from forum.rally.models import Convening, ConveningHost, ConveningQuestion, ConveningRsvp
 
 metadata = SQLModel.metadata
 
 __all__ = [
     "ApiToken", "Article", "ArticleShingle", "AuditEvent", "Board", "Comment", "CommentRevision", "Feed", "Thread",
     "ThreadListing", "User", "UserSession", "metadata", "Flag", "QueueItem", "UserNote", "WatchedWord",
-    "EmbedHandoff", "EmbedOrigin", "NpiRecord",
+    "EmbedHandoff", "EmbedOrigin", "NpiRecord", "Convening", "ConveningHost", "ConveningQuestion", "ConveningRsvp",
 ]
