@@ -29,7 +29,10 @@
       pinned.hidden = true;
       return;
     }
-    if (link && !pinned.getAttribute("data-convening")) link.href = frame.url;
+    if (link && !pinned.getAttribute("data-convening")) {
+      link.href = frame.url;
+      link.textContent = "the convening";
+    }
     pinned.setAttribute("data-convening", String(frame.id));
     var current = frame.current_question;
     question.textContent = current ? "· T" + current.number + ". " + current.text : "";
