@@ -18,10 +18,12 @@ from forum.articles.poller import FeedPoller
 from forum.boards.cache import ThreadCache
 from forum.live.hub import make_hub
 from forum.live.rooms import Relay
-from forum.db import Database
+from forum.db import Database, utcnow
 from forum.errors import ForumError
 from forum.middleware import RequestMiddleware
 from forum.openapi import build_openapi
+from forum.rally.live import ConveningRoute
+from forum.rally.services import NOTICE_KEY as CONVENING_NOTICE
 from forum.ratelimit import make_rate_limiter
 from forum.routes import build_routes
 from forum.moderation.policy import Policy
@@ -120,10 +122,13 @@ def create_app(settings: Settings, *, database: Database | None = None) -> Starl
     )
     app.state.settings = settings
     app.state.db = db
+    # "Now" for convenings and the comments posted during them; tests set a fake clock here.
+    app.state.clock = utcnow
     app.state.templates = make_environment()
     app.state.thread_cache = ThreadCache(max_bytes=settings.page_cache_mb * 1024 * 1024, ttl=settings.page_cache_seconds)
     db.on_commit(app.state.thread_cache.invalidate)
     app.state.relay = Relay(db, make_hub(settings.broadcast_url), app.state.templates, app.state.thread_cache)
+    app.state.relay.add_route(CONVENING_NOTICE, ConveningRoute(app.state.relay, lambda: app.state.clock()))
     app.state.rate_limiter = make_rate_limiter(settings)
     app.state.policy = Policy.from_settings(settings)
     app.state.cookie_serializer = URLSafeSerializer(settings.resolved_secret_key(), salt="forum.session")

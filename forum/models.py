@@ -9,6 +9,7 @@ from forum.comments.models import Comment, CommentRevision
 from forum.embed.models import EmbedHandoff, EmbedOrigin
 from forum.moderation.models import AuditEvent, Flag, QueueItem, UserNote, WatchedWord
 from forum.pillars.models import EmbedSighting, ThreadResource, ThreadStory, Track, TrackProgress, TrackStep
+from forum.rally.models import Convening, ConveningHost, ConveningQuestion, ConveningRsvp
 
 metadata = SQLModel.metadata
 
@@ -16,5 +17,5 @@ __all__ = [
     "ApiToken", "Article", "ArticleShingle", "AuditEvent", "Board", "Comment", "CommentRevision", "Feed", "Thread",
     "ThreadListing", "User", "UserSession", "metadata", "Flag", "QueueItem", "UserNote", "WatchedWord",
     "EmbedHandoff", "EmbedOrigin", "NpiRecord", "EmbedSighting", "ThreadResource", "ThreadStory", "Track", "TrackProgress",
-    "TrackStep",
+    "TrackStep", "Convening", "ConveningHost", "ConveningQuestion", "ConveningRsvp",
 ]

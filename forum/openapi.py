@@ -11,6 +11,7 @@ from forum.articles.schemas import ArticleImport, ArticleImportResult
 from forum.boards.schemas import BoardPublic, ResourcePublic, ThreadCreate, ThreadList, ThreadPublic
 from forum.comments.schemas import CommentCreate, CommentList, CommentPublic
 from forum.accounts.schemas import ProfilePublic, ProfileUpdate
+from forum.rally.schemas import ConveningCreate, ConveningPublic, QuestionRelease, SlowMode
 from forum.moderation.user_api import (
     Lift, NoteCreate, NotePublic, PractitionerConfirmation, Restriction, RoleChange, UserActionResult, UserRecord,
 )
@@ -19,7 +20,7 @@ _MODELS: list[type[BaseModel]] = [
     BoardPublic, ResourcePublic, ThreadCreate, ThreadPublic, ThreadList, CommentCreate, CommentPublic, CommentList,
     ArticleImport, ArticleImportResult,
     Restriction, Lift, NoteCreate, NotePublic, RoleChange, UserRecord, UserActionResult, PractitionerConfirmation,
-    ProfilePublic, ProfileUpdate,
+    ProfilePublic, ProfileUpdate, ConveningCreate, ConveningPublic, QuestionRelease, SlowMode,
 ]
 
 
@@ -155,6 +156,7 @@ def build_openapi(base_url: str) -> dict[str, Any]:
     paths.update(_user_paths())
     paths.update(_embed_paths())
     paths.update(_guard_paths())
+    paths.update(_rally_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "forum API", "version": __version__, "description": "Boards, threads and comments of a forum instance."},
@@ -393,5 +395,61 @@ def _guard_paths() -> dict[str, Any]:
                                        "What may identify a patient, in text order (empty: nothing)"),
                           "422": {"$ref": "#/components/responses/Invalid"}, "429": {"$ref": "#/components/responses/RateLimited"},
                           **_ERRORS},
+        }},
+    }
+
+
+def _rally_paths() -> dict[str, Any]:
+    base = "/api/v1/convenings/{convening_id}"
+    one = _json(_ref(ConveningPublic), "The convening as the viewer sees it")
+    conflict = {"409": _json(_ref("Error"), "Not live (not started yet, or ended)")}
+    rsvp = _json({"type": "object", "properties": {"changed": {"type": "boolean"}, "rsvp": {"type": "boolean"},
+                                                  "rsvp_count": {"type": "integer"}}}, "Your RSVP now (repeating is harmless)")
+    return {
+        "/api/v1/threads/{thread_id}/convenings": {"post": {
+            "summary": "Schedule a convening on a thread (moderators): title, starts_at and ends_at (ISO 8601 with a zone; "
+                       "stored in UTC; ends after it starts), 1 to 20 questions, description?, hosts? (member names)",
+            "operationId": "scheduleConvening",
+            "parameters": [_path_id("thread_id")],
+            "security": _AUTH,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(ConveningCreate)}}},
+            "responses": {"201": _json(_ref(ConveningPublic), "Scheduled"), **_WRITE_ERRORS},
+        }},
+        base: {"get": {
+            "summary": "A convening: times, hosts, agenda, the current question, state (upcoming, live, ended), "
+                       "RSVP count and the viewer's own RSVP",
+            "operationId": "getConvening",
+            "parameters": [_path_id("convening_id")],
+            "responses": {"200": one, **_ERRORS},
+        }},
+        base + "/rsvp": {
+            "post": {"summary": "RSVP (members)", "operationId": "rsvpConvening", "parameters": [_path_id("convening_id")],
+                     "security": _AUTH, "responses": {"200": rsvp, "409": conflict["409"], **_WRITE_ERRORS}},
+            "delete": {"summary": "Cancel your RSVP", "operationId": "cancelRsvp", "parameters": [_path_id("convening_id")],
+                       "security": _AUTH, "responses": {"200": rsvp, **_WRITE_ERRORS}},
+        },
+        base + "/release": {"post": {
+            "summary": "Release question n (1-based) and make it current (hosts; only while live); every viewer of the "
+                       "thread gets a convening frame",
+            "operationId": "releaseQuestion",
+            "parameters": [_path_id("convening_id")],
+            "security": _AUTH,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(QuestionRelease)}}},
+            "responses": {"200": one, **conflict, **_WRITE_ERRORS},
+        }},
+        base + "/slow": {"post": {
+            "summary": "Slow mode (hosts): one post per N seconds per person on the thread while live; 0 turns it off",
+            "operationId": "setSlowMode",
+            "parameters": [_path_id("convening_id")],
+            "security": _AUTH,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(SlowMode)}}},
+            "responses": {"200": one, **conflict, **_WRITE_ERRORS},
+        }},
+        base + "/end": {"post": {
+            "summary": "End the convening now (hosts)",
+            "operationId": "endConvening",
+            "parameters": [_path_id("convening_id")],
+            "security": _AUTH,
+            "responses": {"200": one, **_WRITE_ERRORS},
         }},
     }

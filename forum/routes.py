@@ -28,6 +28,8 @@ from forum.paths import STATIC_DIR
 from forum.phi import api as phi_api
 from forum.pillars import track_views as tracks
 from forum.pillars import views as pillars
+from forum.rally import api as rally_api
+from forum.rally import views as rally
 from forum.types import MAX_ID
 from forum.web import api
 
@@ -67,6 +69,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/", boards.home_page),
         Route("/healthz", healthz),
         Route("/guidelines", boards.guidelines_page),
+        Route("/b/rally/calendar.ics", rally.rally_calendar),
         Route("/b/{slug}", boards.board_page),
         Route("/b/{slug}/new", boards.new_thread_page, methods=["GET", "POST"]),
         Route("/t/{thread_id:id}", boards.thread_page),
@@ -75,6 +78,7 @@ def build_routes() -> list[BaseRoute]:
         Route("/t/{thread_id:id}/mod/{action}", thread_moderation.thread_mod_action, methods=["POST"]),
         Route("/t/{thread_id:id}/pillar/resource", pillars.resource_page, methods=["GET", "POST"]),
         Route("/t/{thread_id:id}/pillar/story", pillars.story_page, methods=["GET", "POST"]),
+        Route("/t/{thread_id:id}/convene", rally.convene_page, methods=["GET", "POST"]),
         Route("/t/{thread_id:id}/{slug}", boards.thread_page),
         Route("/tracks/new", tracks.new_track_page, methods=["GET", "POST"]),
         Route("/tracks/{track_id:id}", tracks.track_page),
@@ -82,6 +86,13 @@ def build_routes() -> list[BaseRoute]:
         Route("/tracks/{track_id:id}/edit", tracks.track_edit_page, methods=["POST"]),
         Route("/tracks/{track_id:id}/steps", tracks.add_step_page, methods=["POST"]),
         Route("/tracks/{track_id:id}/steps/{thread_id:id}/{action}", tracks.step_action_page, methods=["POST"]),
+        Route("/c/{convening_id:id}.ics", rally.convening_ics),
+        Route("/c/{convening_id:id}/transcript.md", rally.transcript_md),
+        Route("/c/{convening_id:id}", rally.convening_page),
+        Route("/c/{convening_id:id}/rsvp", rally.rsvp_page, methods=["GET", "POST"]),
+        Route("/c/{convening_id:id}/release", rally.release_page, methods=["GET", "POST"]),
+        Route("/c/{convening_id:id}/slow", rally.slow_mode_page, methods=["GET", "POST"]),
+        Route("/c/{convening_id:id}/end", rally.end_page, methods=["GET", "POST"]),
         Route("/comments/{comment_id:id}/reply", comments.reply_page),
         Route("/comments/{comment_id:id}/edit", comments.edit_page, methods=["GET", "POST"]),
         Route("/comments/{comment_id:id}/delete", comments.delete_page, methods=["GET", "POST"]),
@@ -120,6 +131,12 @@ def build_routes() -> list[BaseRoute]:
         Route("/api/v1/threads/{thread_id:id}", boards_api.get_thread_api),
         Route("/api/v1/threads/{thread_id:id}/comments", comments_api.list_comments_api, methods=["GET"]),
         Route("/api/v1/threads/{thread_id:id}/comments", comments_api.create_comment_api, methods=["POST"]),
+        Route("/api/v1/threads/{thread_id:id}/convenings", rally_api.create_convening_api, methods=["POST"]),
+        Route("/api/v1/convenings/{convening_id:id}", rally_api.get_convening_api),
+        Route("/api/v1/convenings/{convening_id:id}/rsvp", rally_api.rsvp_api, methods=["POST", "DELETE"]),
+        Route("/api/v1/convenings/{convening_id:id}/release", rally_api.release_api, methods=["POST"]),
+        Route("/api/v1/convenings/{convening_id:id}/slow", rally_api.slow_mode_api, methods=["POST"]),
+        Route("/api/v1/convenings/{convening_id:id}/end", rally_api.end_api, methods=["POST"]),
         Route("/api/v1/articles", articles_api.import_articles_api, methods=["POST"]),
         Route("/api/v1/comments/{comment_id:id}/flags", moderation_api.flag_comment_api, methods=["POST"]),
         Route("/api/v1/threads/{thread_id:id}/flags", moderation_api.flag_thread_api, methods=["POST"]),

@@ -157,3 +157,20 @@ def can_manage_tracks(user: User | None, educate_board_id: int) -> bool:
 def can_follow_track(user: User | None) -> bool:
     """Mark a step of a track done: any member who is not suspended."""
     return user is not None and not user.is_suspended()
+
+
+def can_schedule_convening(user: User | None, thread: Thread) -> bool:
+    """Moderators of the thread's board schedule convenings on it."""
+    return thread.status == Status.PUBLISHED and can_moderate(user, thread)
+
+
+def can_host_convening(user: User | None, thread: Thread, host_ids: frozenset[int]) -> bool:
+    """The convening's hosts (its scheduler and those listed), and the thread's moderators."""
+    if user is None or user.is_suspended():
+        return False
+    return user.id in host_ids or can_moderate(user, thread)
+
+
+def can_rsvp(user: User | None) -> bool:
+    """Any logged-in member who is not suspended (a silenced member may still attend)."""
+    return user is not None and not user.is_suspended()

@@ -9,7 +9,7 @@ from starlette.responses import HTMLResponse, Response
 
 from forum import ratelimit
 from forum.accounts.models import User
-from forum.accounts.permissions import can_comment, can_moderate
+from forum.accounts.permissions import can_comment, can_moderate, can_schedule_convening
 from forum.accounts.services import silence_message
 from forum.boards.cache import Entry, ThreadCache
 from forum.boards.queries import ThreadView, board_threads, get_board, get_thread_view, list_boards, search_threads
@@ -20,6 +20,7 @@ from forum.errors import ForumError, InvalidInput
 from forum.moderation.thread_page import FLAG_RECEIVED, thread_moderation
 from forum.pillars.boards import board_extras
 from forum.pillars.queries import thread_pillars
+from forum.rally.queries import schedule, thread_convenings
 from forum.templating import render
 from forum.web import client_key, is_anonymous, page, redirect, retry_headers
 
@@ -44,7 +45,9 @@ def board_page(request: Request, form: FormData | None) -> Response:
         board = get_board(session, request.path_params["slug"])
         threads = board_threads(session, viewer, board, cursor=cursor)
         pillar = board_extras(session, viewer, board, dict(request.query_params))
-    return render(request, "boards/board.html", {"board": board, "page": threads, "pillar": pillar})
+        # The Rally board lists its convenings: live now, upcoming, past.
+        convenings = schedule(session, viewer, now=request.app.state.clock()) if board.slug == "rally" else None
+    return render(request, "boards/board.html", {"board": board, "page": threads, "pillar": pillar, "convenings": convenings})
 
 
 @page
@@ -104,6 +107,7 @@ def render_thread(
         view = get_thread_view(session, viewer, thread_id)
         moderation = thread_moderation(session, viewer, view.thread, request.app.state.policy.own_hosts)
         pillars = thread_pillars(session, viewer, view, request.app.state.settings.base_url)
+        convenings = thread_convenings(session, viewer, view.thread, now=request.app.state.clock())
     thread = view.thread
     # Moderators see hidden and held comments: their tree is never shared.
     entry = None if can_moderate(viewer, thread) else cache.confirm(thread.id, thread.revision, ticket)  # type: ignore[arg-type]
@@ -124,6 +128,9 @@ def render_thread(
             "pillars": pillars,
             "mod_error": mod_error,
             "message": _message(request, viewer),
+            "convenings": convenings,
+            "live_convening": next((c for c in convenings if c.state == "live"), None),
+            "can_convene": can_schedule_convening(viewer, thread),
         },
         status_code=status_code,
         headers=headers,

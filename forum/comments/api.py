@@ -62,7 +62,7 @@ def create_comment_api(request: Request, viewer: User, payload: dict[str, Any]) 
     with app.db.write() as session:
         comment = create_comment(
             session, author=viewer, thread_id=request.path_params["thread_id"], body=data.body, parent_id=data.parent_id,
-            policy=app.policy,
+            question=data.question, now=app.clock(), policy=app.policy,
         )
         if comment.status == Status.HELD:
             held = {"status": "held", "id": comment.id, "reasons": held_reasons(session, TargetType.COMMENT, comment.id),  # type: ignore[arg-type]

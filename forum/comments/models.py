@@ -25,6 +25,9 @@ class Comment(SQLModel, table=True):
     removed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Why a moderator held back or took down this comment (shown to its author).
     mod_reason: str = Field(default="", sa_column=Column(String(1000), nullable=False, server_default=""))
+    # Posted during a convening: which one, and the question it answers (1-based).
+    convening_id: int | None = Field(default=None, foreign_key="convening.id", index=True, ondelete="SET NULL")
+    question: int | None = Field(default=None)
 
 
 class CommentRevision(SQLModel, table=True):

@@ -29,6 +29,8 @@ class CommentView:
     status: str
     created_at: datetime
     edited_at: datetime | None
+    # The convening question it answers (1-based), if any.
+    question: int | None = None
 
     @property
     def is_removed(self) -> bool:
@@ -61,6 +63,7 @@ def _view(comment: Comment, author_name: str | None) -> CommentView:
         comment.status,
         comment.created_at,
         comment.edited_at,
+        comment.question,
     )
 
 
@@ -74,6 +77,7 @@ def _row_view(
     status: str,
     created_at: datetime,
     edited_at: datetime | None,
+    question: int | None = None,
 ) -> CommentView:
     removed = status == Status.REMOVED
     return CommentView(
@@ -86,6 +90,7 @@ def _row_view(
         status=status,
         created_at=created_at,
         edited_at=edited_at,
+        question=question,
     )
 
 
@@ -101,6 +106,7 @@ _VIEW_COLUMNS = (
     Comment.status,
     Comment.created_at,
     Comment.edited_at,
+    Comment.question,
 )
 
 

@@ -14,6 +14,8 @@ from forum.types import MAX_ID
 class CommentCreate(SQLModel):
     body: str
     parent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    # During a live convening: answer this released question (1-based) instead of the current one.
+    question: int | None = Field(default=None, ge=1, le=20)
 
 
 class CommentPublic(SQLModel):
@@ -25,6 +27,7 @@ class CommentPublic(SQLModel):
     created_at: str
     edited_at: str | None
     status: str
+    question: int | None = Field(default=None, description="The convening question it answers; present only when set")
 
 
 class CommentList(SQLModel):
@@ -32,7 +35,7 @@ class CommentList(SQLModel):
 
 
 def comment_public(comment: CommentView) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "id": comment.id,
         "thread_id": comment.thread_id,
         "parent_id": comment.parent_id,
@@ -42,3 +45,6 @@ def comment_public(comment: CommentView) -> dict[str, Any]:
         "edited_at": iso(comment.edited_at) or None,
         "status": comment.status,
     }
+    if comment.question is not None:
+        data["question"] = comment.question
+    return data

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -18,6 +20,7 @@ from forum.moderation.models import TargetType
 from forum.moderation.policy import DEFAULT_POLICY, Policy
 from forum.moderation.premoderation import hold_reasons
 from forum.moderation.queue import enqueue, recheck_after_edit
+from forum.rally.answers import answer_for
 from forum.text import clean_body, render_markdown
 from forum.types import Status
 
@@ -42,6 +45,8 @@ def create_comment(
     thread_id: int,
     body: str,
     parent_id: int | None = None,
+    question: int | None = None,
+    now: datetime | None = None,
     policy: Policy = DEFAULT_POLICY,
 ) -> Comment:
     """Post a comment: published, or held for a moderator (its status says which).
@@ -50,6 +55,9 @@ def create_comment(
     blocks refuses the post; a reason to hold (a new account, a pre-moderated
     board, a watched word that holds) saves it as held, in the review queue,
     where nothing but its author and the moderators can see it.
+
+    During a live convening on the thread the comment answers its current
+    question, or `question` (one already released); slow mode may refuse it.
     """
     if author is None:
         raise NotAuthenticated("Log in to comment.")
@@ -69,6 +77,8 @@ def create_comment(
         parent = session.get(Comment, parent_id)
         if parent is None or parent.thread_id != thread.id or parent.status in {Status.HIDDEN, Status.HELD}:
             raise InvalidInput("The comment you are replying to is not in this thread.", field="parent_id")
+    now = now or utcnow()
+    convening_id, question = answer_for(session, author=author, thread=thread, question=question, now=now)
     board = session.get(Board, thread.board_id)
     assert board is not None
     reasons, detail = hold_reasons(session, author=author, board=board, text=body, policy=policy)
@@ -79,7 +89,9 @@ def create_comment(
         body_md=body,
         body_html=render_markdown(body),
         status=Status.HELD if reasons else Status.PUBLISHED,
-        created_at=utcnow(),
+        created_at=now,
+        convening_id=convening_id,
+        question=question,
     )
     session.add(comment)
     session.flush()

@@ -37,6 +37,16 @@ def _parent_id(form: FormData) -> int | None:
     return int(raw)
 
 
+def _question(form: FormData) -> int | None:
+    """The convening question a reader picked to answer (blank: the current one)."""
+    raw = _text(form, "question").strip()
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 3:
+        raise InvalidInput("Pick one of the released questions to answer.", field="question")
+    return int(raw)
+
+
 @page
 def post_comment_page(request: Request, form: FormData | None) -> Response:
     thread_id: int = request.path_params["thread_id"]
@@ -49,9 +59,11 @@ def post_comment_page(request: Request, form: FormData | None) -> Response:
     app = request.app.state
     try:
         parent_id = _parent_id(form)
+        question = _question(form)
         ratelimit.hit_comment(app.rate_limiter, viewer, client_key(request))
         with app.db.write() as session:
-            comment = create_comment(session, author=viewer, thread_id=thread_id, body=body, parent_id=parent_id, policy=app.policy)
+            comment = create_comment(session, author=viewer, thread_id=thread_id, body=body, parent_id=parent_id,
+                                     question=question, now=app.clock(), policy=app.policy)
     except NotFound:
         raise
     except ForumError as exc:

@@ -163,6 +163,7 @@ async def _post(relay: Relay, room: Room, client: Client, data: dict[str, Any]) 
     """The same service, rules and rate limit as the form and the API."""
     body = data.get("body")
     parent_id = data.get("parent_id")
+    question = data.get("question")
     try:
         if client.viewer is None:
             raise NotAuthenticated("Log in to comment.")
@@ -170,6 +171,8 @@ async def _post(relay: Relay, room: Room, client: Client, data: dict[str, Any]) 
             raise InvalidInput("body must be text.", field="body")
         if parent_id is not None and (type(parent_id) is not int or not 1 <= parent_id <= MAX_ID):
             raise InvalidInput("parent_id must be a comment id.", field="parent_id")
+        if question is not None and (type(question) is not int or not 1 <= question <= 20):
+            raise InvalidInput("question must be a question number.", field="question")
         viewer = client.viewer
         state = client.websocket.app.state
 
@@ -181,7 +184,8 @@ async def _post(relay: Relay, room: Room, client: Client, data: dict[str, Any]) 
                 author = session.get(User, viewer.id)
                 if author is None or author.is_suspended():
                     raise NotAuthenticated("Log in to comment.")
-                comment = create_comment(session, author=author, thread_id=room.thread_id, body=body, parent_id=parent_id, policy=state.policy)
+                comment = create_comment(session, author=author, thread_id=room.thread_id, body=body, parent_id=parent_id,
+                                         question=question, now=state.clock(), policy=state.policy)
                 answer: dict[str, Any] = {"type": "posted", "id": comment.id}
                 if comment.status == Status.HELD:
                     answer.update(status="held", reasons=held_reasons(session, TargetType.COMMENT, comment.id),  # type: ignore[arg-type]

@@ -393,6 +393,8 @@
         case "resync": resync(); break;
         case "posted": onPosted(frame.id); break;
         case "error": onError(frame.message); break;
+        // Convening news (a released question, slow mode, the end): convening.js shows it.
+        case "convening": document.dispatchEvent(new CustomEvent("forum:convening", { detail: frame })); break;
       }
     }
 

@@ -1,0 +1,1 @@
+"""Rally: convenings, scheduled live discussions on a thread."""
