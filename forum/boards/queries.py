@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from forum.accounts.models import User
 from forum.accounts.permissions import can_view_thread, moderated_board_ids
 from forum.articles.models import Article
 from forum.boards.models import Board, Thread, ThreadListing
-from forum.errors import InvalidInput, NotFound
+from forum.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from forum.text import strip_controls
 from forum.types import MAX_ID, Status
 
@@ -70,6 +71,20 @@ def get_thread(session: Session, viewer: User | None, thread_id: int) -> Thread:
     thread = session.get(Thread, thread_id)
     if thread is None or not can_view_thread(viewer, thread):
         raise NotFound("That thread does not exist, or is not visible to you.")
+    return thread
+
+
+def thread_for_action(
+    session: Session, actor: User | None, thread_id: int, *, allowed: Callable[[User, Thread], bool], refused: str,
+    anonymous: str = "Log in first.",
+) -> Thread:
+    """The thread, if `actor` may act on it: 401 for nobody, 404 if they may not
+    see it, 403 (with `refused`) if they may see it but `allowed` says no."""
+    if actor is None:
+        raise NotAuthenticated(anonymous)
+    thread = get_thread(session, actor, thread_id)
+    if not allowed(actor, thread):
+        raise PermissionDenied(refused)
     return thread
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from forum.accounts.models import User
 from forum.accounts.permissions import can_moderate, can_moderate_board, can_view_comment, can_view_thread
 from forum.boards.models import Thread
-from forum.boards.queries import get_board
+from forum.boards.queries import get_board, thread_for_action
 from forum.boards.services import synchronize_board, synchronize_thread, touch_thread
 from forum.comments.models import Comment
 from forum.db import mark_thread_changed, utcnow
@@ -36,14 +36,7 @@ def _reason(reason: str | None, *, required: bool = False) -> str:
 
 def moderated_thread(session: Session, moderator: User | None, thread_id: int) -> Thread:
     """The thread, if the moderator may act on it: 404 if they may not see it, 403 if they may see but not moderate."""
-    if moderator is None:
-        raise NotAuthenticated("Log in first.")
-    thread = session.get(Thread, thread_id)
-    if thread is None or not can_view_thread(moderator, thread):
-        raise NotFound("That thread does not exist, or is not visible to you.")
-    if not can_moderate(moderator, thread):
-        raise PermissionDenied("Only a moderator of this board can do that.")
-    return thread
+    return thread_for_action(session, moderator, thread_id, allowed=can_moderate, refused="Only a moderator of this board can do that.")
 
 
 def moderated_comment(session: Session, moderator: User | None, comment_id: int) -> tuple[Comment, Thread]:

@@ -14,11 +14,12 @@ from urllib.parse import urlsplit
 from sqlmodel import Session
 
 from forum.accounts.models import User
-from forum.accounts.permissions import can_curate_thread, can_moderate, can_view_thread
+from forum.accounts.permissions import can_curate_thread, can_moderate
 from forum.boards.models import Thread
+from forum.boards.queries import thread_for_action
 from forum.boards.services import touch_thread
 from forum.db import utcnow
-from forum.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from forum.errors import InvalidInput
 from forum.moderation.audit import record_event
 from forum.moderation.models import TargetType
 from forum.phi import check
@@ -34,14 +35,8 @@ _SPACE = re.compile(r"\s")
 
 def curated_thread(session: Session, actor: User | None, thread_id: int) -> Thread:
     """The thread, if `actor` may curate it: 404 if they may not see it, 403 if they may see but not curate."""
-    if actor is None:
-        raise NotAuthenticated("Log in first.")
-    thread = session.get(Thread, thread_id)
-    if thread is None or not can_view_thread(actor, thread):
-        raise NotFound("That thread does not exist, or is not visible to you.")
-    if not can_curate_thread(actor, thread):
-        raise PermissionDenied("Only a moderator of this board or the thread's author can do that.")
-    return thread
+    return thread_for_action(session, actor, thread_id, allowed=can_curate_thread,
+                             refused="Only a moderator of this board or the thread's author can do that.")
 
 
 def resource_kind(value: str) -> ResourceKind:

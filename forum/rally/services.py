@@ -14,6 +14,7 @@ from sqlmodel import Session
 from forum.accounts.models import User
 from forum.accounts.permissions import can_host_convening, can_rsvp, can_schedule_convening, can_view_thread
 from forum.boards.models import Thread
+from forum.boards.queries import thread_for_action
 from forum.boards.services import touch_thread
 from forum.db import publish_after_commit
 from forum.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
@@ -82,13 +83,9 @@ def schedule_convening(
     hosts: list[str] | None = None,
     now: datetime,
 ) -> Convening:
-    if actor is None:
-        raise NotAuthenticated("Log in to schedule a convening.")
-    thread = session.get(Thread, thread_id)
-    if thread is None or not can_view_thread(actor, thread):
-        raise NotFound("That thread does not exist, or is not visible to you.")
-    if not can_schedule_convening(actor, thread):
-        raise PermissionDenied("Only a moderator of this board can schedule a convening.")
+    thread = thread_for_action(session, actor, thread_id, allowed=can_schedule_convening,
+                               refused="Only a moderator of this board can schedule a convening.",
+                               anonymous="Log in to schedule a convening.")
     title = strip_controls(title).strip()
     if not title:
         raise InvalidInput("A convening needs a title.", field="title")
