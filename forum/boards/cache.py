@@ -16,6 +16,10 @@ latest, without asking the database on every view:
   server), a confirmation is trusted for `ttl` seconds, which bounds how stale
   an anonymous reader's page can be.
 
+A page can also go out of date with no write at all: a convening on the
+thread starts or ends by the clock. Such a page is stored with `page_until`,
+the moment it stops being true, and is not served from then on.
+
 A reader that confirms a revision takes a `Ticket` before it reads: if an
 invalidation lands between its read and its `confirm`, the entry is not marked
 fresh, so a read that raced a write cannot hide that write.
@@ -28,6 +32,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from threading import Lock
 
 from markupsafe import Markup
@@ -49,9 +54,17 @@ class Entry:
     revision: int
     tree: Markup | None = None
     page: bytes | None = None
+    # The page shows something the clock will change at this moment (None: nothing).
+    page_until: datetime | None = None
     json: dict[JsonKey, bytes] = field(default_factory=dict)
     # When the revision was last confirmed against the database (monotonic).
     confirmed_at: float = -math.inf
+
+    def page_at(self, now: datetime) -> bytes | None:
+        """The stored page, if it is still true at `now`."""
+        if self.page_until is not None and now >= self.page_until:
+            return None
+        return self.page
 
     @property
     def size(self) -> int:
@@ -82,9 +95,9 @@ class ThreadCache:
             self._entries.move_to_end(thread_id)
             return entry
 
-    def fresh_page(self, thread_id: int) -> bytes | None:
+    def fresh_page(self, thread_id: int, now: datetime) -> bytes | None:
         entry = self.fresh(thread_id)
-        return entry.page if entry is not None else None
+        return entry.page_at(now) if entry is not None else None
 
     def fresh_json(self, thread_id: int, key: JsonKey) -> bytes | None:
         entry = self.fresh(thread_id)
@@ -116,8 +129,8 @@ class ThreadCache:
     def store_tree(self, thread_id: int, entry: Entry, tree: Markup) -> None:
         self._store(thread_id, entry, tree=tree)
 
-    def store_page(self, thread_id: int, entry: Entry, page: bytes) -> None:
-        self._store(thread_id, entry, page=page)
+    def store_page(self, thread_id: int, entry: Entry, page: bytes, *, until: datetime | None = None) -> None:
+        self._store(thread_id, entry, page=(page, until))
 
     def store_json(self, thread_id: int, entry: Entry, key: JsonKey, body: bytes) -> None:
         self._store(thread_id, entry, json=(key, body))
@@ -128,7 +141,7 @@ class ThreadCache:
         entry: Entry,
         *,
         tree: Markup | None = None,
-        page: bytes | None = None,
+        page: tuple[bytes, datetime | None] | None = None,
         json: tuple[JsonKey, bytes] | None = None,
     ) -> None:
         with self._lock:
@@ -139,7 +152,7 @@ class ThreadCache:
             if tree is not None:
                 entry.tree = tree
             if page is not None:
-                entry.page = page
+                entry.page, entry.page_until = page
             if json is not None:
                 if len(entry.json) >= MAX_JSON_VARIANTS and json[0] not in entry.json:
                     entry.json.clear()

@@ -107,12 +107,13 @@ def render_thread(
         view = get_thread_view(session, viewer, thread_id)
         moderation = thread_moderation(session, viewer, view.thread, request.app.state.policy.own_hosts)
         pillars = thread_pillars(session, viewer, view, request.app.state.settings.base_url)
-        convenings = thread_convenings(session, viewer, view.thread, now=request.app.state.clock())
+        now = request.app.state.clock()
+        convenings = thread_convenings(session, viewer, view.thread, now=now)
     thread = view.thread
     # Moderators see hidden and held comments: their tree is never shared.
     entry = None if can_moderate(viewer, thread) else cache.confirm(thread.id, thread.revision, ticket)  # type: ignore[arg-type]
-    if whole_page and entry is not None and entry.page is not None:
-        return HTMLResponse(entry.page)
+    if whole_page and entry is not None and (page := entry.page_at(now)) is not None:
+        return HTMLResponse(page)
     response = render(
         request,
         "threads/thread.html",
@@ -137,7 +138,9 @@ def render_thread(
         csp=not whole_page,
     )
     if whole_page and entry is not None:
-        cache.store_page(thread.id, entry, response.body)
+        # A convening that starts or ends by the clock changes the page with no write.
+        until = min((c.changes_at for c in convenings if c.changes_at is not None), default=None)
+        cache.store_page(thread.id, entry, response.body, until=until)
     return response
 
 
@@ -160,7 +163,7 @@ async def thread_page(request: Request) -> Response:
     # The everyday read: a reader with no cookie gets the cached page with no
     # query and no hop to a worker thread, while the cache is fresh.
     if is_anonymous(request):
-        page_bytes = request.app.state.thread_cache.fresh_page(request.path_params["thread_id"])
+        page_bytes = request.app.state.thread_cache.fresh_page(request.path_params["thread_id"], request.app.state.clock())
         if page_bytes is not None:
             return HTMLResponse(page_bytes)
     return await _thread_page(request)

@@ -38,6 +38,15 @@ class ConveningView:
         return next((q for q in self.questions if q.number == number), None)
 
     @property
+    def changes_at(self) -> datetime | None:
+        """When the clock alone next changes its state (it starts, or it ends), if it will."""
+        if self.state == ConveningState.UPCOMING:
+            return self.convening.starts_at
+        if self.state == ConveningState.LIVE:
+            return self.convening.ends_at
+        return None
+
+    @property
     def next_question(self) -> ConveningQuestion | None:
         return next((q for q in self.questions if q.released_at is None), None)
 

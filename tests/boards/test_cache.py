@@ -4,6 +4,7 @@ ever sees a thread older than its last write once that write is known."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from markupsafe import Markup
@@ -16,6 +17,8 @@ from forum.boards.services import create_thread
 from forum.comments.services import create_comment, delete_comment, edit_comment
 from forum.db import Database
 from tests.conftest import PASSWORD, form_post, make_settings, register as register_in_browser
+
+NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 
 
 def _thread_with_comment(db: Database, body: str = "first words"):
@@ -36,7 +39,7 @@ def test_an_anonymous_reader_gets_the_same_page_from_the_cache(db, client):
     assert "set-cookie" not in first.headers and "set-cookie" not in second.headers
     assert second.headers["content-type"].startswith("text/html")
     assert "frame-ancestors 'none'" in second.headers["content-security-policy"]
-    assert client.app.state.thread_cache.fresh_page(thread.id) == second.content
+    assert client.app.state.thread_cache.fresh_page(thread.id, NOW) == second.content
 
 
 def test_writes_through_this_process_show_at_once_to_anonymous_readers(db, client):
@@ -163,10 +166,23 @@ def test_a_write_that_races_a_read_is_not_hidden_by_it():
     cache.invalidate([7])  # the write, committed while the reader was busy
     entry = cache.confirm(7, 1, ticket)
     cache.store_page(7, entry, b"revision 1")
-    assert cache.fresh_page(7) is None
+    assert cache.fresh_page(7, NOW) is None
     entry = cache.confirm(7, 2, cache.ticket())
     cache.store_page(7, entry, b"revision 2")
-    assert cache.fresh_page(7) == b"revision 2"
+    assert cache.fresh_page(7, NOW) == b"revision 2"
+
+
+def test_a_page_the_clock_will_change_is_not_served_from_that_moment():
+    cache = ThreadCache(max_bytes=1 << 20, ttl=60)
+    entry = cache.confirm(5, 1, cache.ticket())
+    cache.store_page(5, entry, b"upcoming", until=NOW + timedelta(minutes=5))
+    assert cache.fresh_page(5, NOW) == b"upcoming"
+    assert cache.fresh_page(5, NOW + timedelta(minutes=5)) is None
+    assert entry.page_at(NOW + timedelta(minutes=4, seconds=59)) == b"upcoming"
+    assert entry.page_at(NOW + timedelta(hours=1)) is None
+    # The page made afterwards replaces it, with its own moment (or none).
+    cache.store_page(5, entry, b"live", until=None)
+    assert cache.fresh_page(5, NOW + timedelta(days=365)) == b"live"
 
 
 def test_an_invalidated_thread_is_confirmed_again_but_keeps_its_content_for_that_revision():
@@ -187,8 +203,8 @@ def test_the_cache_stays_within_its_size():
         entry = cache.confirm(thread_id, 1, cache.ticket())
         cache.store_page(thread_id, entry, b"x" * 1_000)
         assert cache.bytes_used <= 10_000
-    assert cache.fresh_page(49) == b"x" * 1_000
-    assert cache.fresh_page(1) is None
+    assert cache.fresh_page(49, NOW) == b"x" * 1_000
+    assert cache.fresh_page(1, NOW) is None
     entry = cache.confirm(60, 1, cache.ticket())
     for n in range(10):
         cache.store_json(60, entry, (n, 100), b"{}" * 10)

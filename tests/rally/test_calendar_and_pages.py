@@ -76,6 +76,27 @@ def test_the_convening_page_names_utc_offers_rsvp_and_hides_host_controls_from_m
     assert refused.status_code == 403 and "Only the convening&#39;s hosts" in refused.text
 
 
+def test_an_anonymous_readers_cached_thread_page_follows_the_clock_from_upcoming_to_live_to_past(client, mod_token, thread_id, clock):
+    schedule(client, mod_token, thread_id)
+    anonymous = TestClient(client.app)
+    url = f"/t/{thread_id}"
+
+    def state() -> str:
+        page = anonymous.get(url).text
+        [found] = [s for s in ("upcoming", "live", "ended") if f"convening-row convening-{s}" in page]
+        return found
+
+    assert state() == "upcoming" and state() == "upcoming"  # the second from the cache
+    assert client.app.state.thread_cache.fresh_page(thread_id, clock()) is not None
+    clock.now = START  # no write: only the clock moved
+    assert state() == "live" and state() == "live"
+    clock.now = START + timedelta(hours=1)
+    assert state() == "ended" and state() == "ended"
+    # A page with nothing left for the clock to change is kept as long as any other.
+    clock.advance(days=400)
+    assert client.app.state.thread_cache.fresh_page(thread_id, clock()) is not None
+
+
 def test_a_moderator_schedules_from_the_thread_and_runs_it_from_the_page(client, db, thread_id, clock):
     from forum.accounts.services import register as register_user
     from forum.types import Role
