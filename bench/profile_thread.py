@@ -88,7 +88,6 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=20, help="cProfile lines (default 20)")
     args = parser.parse_args()
 
-    from markupsafe import Markup
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, JSONResponse
 

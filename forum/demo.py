@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from forum.accounts.models import User
 from forum.accounts.services import register
+from forum.boards.models import Thread
 from forum.boards.services import create_thread
 from forum.comments.services import create_comment
-from forum.db import Database
+from forum.db import Database, utcnow
+from forum.pillars.curation import set_resource, set_story
+from forum.pillars.tracks import add_step, create_track
+from forum.rally.services import schedule_convening
 from forum.types import Role
 
 DEMO_DOMAIN = "demo.forum.invalid"
@@ -87,6 +92,18 @@ THREADS = [
         ),
     ),
     DemoThread(
+        "arm",
+        "dr.lindqvist",
+        "Guide: professionalism in the use of social media (AMA Code of Medical Ethics)",
+        "The American Medical Association's ethics opinion on social media is two pages long and still the "
+        "clearest statement of what a physician owes patients online: privacy settings are not enough, keep "
+        "personal and professional content apart, and act when a colleague posts something unprofessional.\n\n"
+        "Linked here as a guide for anyone writing their practice's own policy.",
+        (
+            ("rn_patel", "Most of it applies word for word to nurses; our board's guidance says much the same.", None),
+        ),
+    ),
+    DemoThread(
         "educate",
         "dr.lindqvist",
         "Reading list: evidence on clinicians using social media",
@@ -110,6 +127,36 @@ THREADS = [
 ]
 
 
+def _pillar_tools(session: Session, users: dict[str, User], threads: dict[str, Thread]) -> None:
+    """Give each pillar's tool something to show: a convening, a story card, a resource, a track."""
+    host = users["ana.okafor"]
+    welcome, campaign, policy, guide, reading = (threads[t.title] for t in THREADS[:5])
+    # A week from today, 17:00 UTC, for an hour.
+    starts = datetime.combine(utcnow().date() + timedelta(days=7), time(17, 0), tzinfo=UTC)
+    schedule_convening(
+        session, actor=host, thread_id=welcome.id, title="First convening: what should this forum take on?",  # type: ignore[arg-type]
+        starts_at=starts, ends_at=starts + timedelta(hours=1), now=utcnow(), hosts=["dr.lindqvist"],
+        description="An hour, three questions, answers posted on the welcome thread.",
+        questions=[
+            "Which conversation in your field has no good home today?",
+            "Who should be in it that usually is not?",
+            "What would make you trust a forum like this one?",
+        ],
+    )
+    set_story(
+        session, actor=host, thread_id=campaign.id, organisation="A network of community clinics",  # type: ignore[arg-type]
+        goal="Fewer missed vaccination appointments",
+        action="Reminder posts on two channels for six months, led by short clips that clinicians recorded",
+        outcome_value="-3", outcome_unit="percentage points of no-shows",
+    )
+    set_resource(session, actor=host, thread_id=guide.id, kind="guide",  # type: ignore[arg-type]
+                 url="https://code-medical-ethics.ama-assn.org/ethics-opinions/professionalism-use-social-media")
+    track = create_track(session, actor=host, title="Starting out on social media as a clinician",
+                         description="Read in order: the evidence, the ethics, then your practice's own policy.")
+    for thread in (reading, guide, policy):
+        add_step(session, actor=host, track_id=track.id, thread_id=thread.id)  # type: ignore[arg-type]
+
+
 def demo_loaded(session: Session) -> bool:
     return session.scalar(select(User.id).where(User.email == f"{PEOPLE[0][0]}@{DEMO_DOMAIN}")) is not None
 
@@ -130,11 +177,13 @@ def load_demo(db: Database) -> bool:
                 role=role,
                 trusted=True,
             )
+        threads: dict[str, Thread] = {}
         for item in THREADS:
-            thread = create_thread(session, author=users[item.author], board_slug=item.board, title=item.title, body=item.body)
+            thread = threads[item.title] = create_thread(session, author=users[item.author], board_slug=item.board, title=item.title, body=item.body)
             made: list[int] = []
             for author, text, reply_to in item.comments:
                 parent = made[reply_to] if reply_to is not None else None
                 comment = create_comment(session, author=users[author], thread_id=thread.id, body=text, parent_id=parent)  # type: ignore[arg-type]
                 made.append(comment.id)  # type: ignore[arg-type]
+        _pillar_tools(session, users, threads)
     return True

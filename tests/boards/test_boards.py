@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import select, update
-from starlette.testclient import TestClient
 
 from forum.accounts.services import register
-from forum.app import create_app
 from forum.boards.models import Board, Thread
 from forum.boards.queries import get_board
 from forum.boards.services import create_thread, list_thread_on, synchronize_board
 from forum.comments.services import create_comment, delete_comment
 from forum.demo import THREADS, load_demo
-from tests.conftest import PASSWORD, form_post, make_settings
+from tests.conftest import PASSWORD, form_post
 
 PILLARS = ["Showcase", "Harness", "Arm", "Rally", "Educate"]
 
@@ -164,3 +160,8 @@ def test_demo_content_loads_once(db, client):
     boards = {b["slug"]: b["thread_count"] for b in client.get("/api/v1/boards").json()}
     assert sum(boards.values()) == len(THREADS)
     assert all(count >= 1 for count in boards.values())
+    # Each pillar's tool has something to show.
+    assert "First convening: what should this forum take on?" in client.get("/b/rally").text
+    assert "A network of community clinics" in client.get("/b/showcase").text
+    assert "code-medical-ethics.ama-assn.org" in client.get("/b/arm").text
+    assert "Starting out on social media as a clinician" in client.get("/b/educate").text

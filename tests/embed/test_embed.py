@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 from starlette.testclient import TestClient
 
-from forum.accounts.services import create_api_token, register
+from forum.accounts.services import register
 from forum.app import create_app
 from forum.articles.fetch import FetchError, Fetched, StaticFetcher
 from forum.boards.models import Board, Thread

@@ -10,7 +10,6 @@ under CI=true, where these tests fail instead.
 from __future__ import annotations
 
 import json
-import re
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from forum.db import Database
 from forum.types import Role

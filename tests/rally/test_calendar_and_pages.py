@@ -4,7 +4,7 @@ the schedule form, and the live frame on the thread's socket."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from icalendar import Calendar
 from starlette.testclient import TestClient
