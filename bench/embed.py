@@ -51,7 +51,8 @@ def sizes(data: bytes) -> tuple[int, int]:
 
 def script_sizes(isso_sdist: Path | None) -> list[tuple[str, int, int]]:
     rows = []
-    for name in ("static/embed.js", "static/count.js", "static/js/frame.js", "static/js/handoff.js", "static/js/live.js"):
+    for name in ("static/embed.js", "static/count.js", "static/js/frame.js", "static/js/handoff.js",
+                 "static/js/forms.js", "static/js/reply.js", "static/js/tree.js", "static/js/live.js"):
         rows.append((f"forum {name}", *sizes((ROOT / name).read_bytes())))
     if isso_sdist is not None:
         with tarfile.open(isso_sdist) as archive:

@@ -72,7 +72,10 @@ def assert_safe_fragment(html: str) -> None:
             assert set((attrs.get("rel") or "").split()) == REL, html
 
 
-SITE_SCRIPTS = {"/static/js/live.js", "/static/js/guard.js", "/static/js/convening.js"}
+SITE_SCRIPTS = {
+    "/static/js/forms.js", "/static/js/reply.js", "/static/js/tree.js", "/static/js/live.js",
+    "/static/js/guard.js", "/static/js/convening.js",
+}
 
 
 def assert_safe_page(html: str) -> None:

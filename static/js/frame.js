@@ -9,9 +9,11 @@
 // its own, so no other page can make the frame post.
 //
 // live.js (loaded after this file) keeps the comments live; this file sizes the
-// frame to its content, logs in and out, and posts replies and flags.
+// frame to its content, logs in and out, and posts replies and flags (with
+// forms.js's error messages).
 (function () {
   "use strict";
+  var forum = window.forum;
 
   var root = document.getElementById("embed");
   var thread = document.getElementById("thread");
@@ -175,17 +177,6 @@
 
   // Posting -------------------------------------------------------------------
 
-  function formError(target, message) {
-    var note = target.querySelector(".live-error");
-    if (!note) {
-      note = document.createElement("p");
-      note.className = "error live-error";
-      note.setAttribute("role", "alert");
-      target.insertBefore(note, target.firstChild);
-    }
-    note.textContent = message;
-  }
-
   // Capture: this runs before live.js, which would post over the socket as
   // the (anonymous) frame rather than as the reader.
   document.addEventListener("submit", function (event) {
@@ -202,9 +193,8 @@
     target.setAttribute("aria-busy", "true");
     call("POST", "/api/v1/threads/" + threadId + "/comments", body).then(function (answer) {
       target.removeAttribute("aria-busy");
-      var old = target.querySelector(".live-error");
       if (answer.status === 201 || answer.status === 202) {
-        if (old) old.remove();
+        forum.clearFormError(target);
         if (textarea) textarea.value = "";
         if (target.classList.contains("reply-form")) target.remove();
         if (answer.status === 202) {
@@ -217,11 +207,11 @@
         signedOut();
         say("Your login here has ended. Log in again to reply.");
       } else {
-        formError(target, (answer.data.error && answer.data.error.message) || "Your comment could not be posted.");
+        forum.showFormError(target, (answer.data.error && answer.data.error.message) || "Your comment could not be posted.");
       }
     }, function () {
       target.removeAttribute("aria-busy");
-      formError(target, "The forum could not be reached. Your text is still here; try again.");
+      forum.showFormError(target, "The forum could not be reached. Your text is still here; try again.");
     });
   }, true);
 
@@ -279,9 +269,9 @@
           flagForm.remove();
           say("Thank you: a moderator will look at that comment.");
         } else {
-          formError(flagForm, (answer.data.error && answer.data.error.message) || "The flag could not be sent.");
+          forum.showFormError(flagForm, (answer.data.error && answer.data.error.message) || "The flag could not be sent.");
         }
-      }, function () { formError(flagForm, "The forum could not be reached; try again."); });
+      }, function () { forum.showFormError(flagForm, "The forum could not be reached; try again."); });
     });
     body.appendChild(flagForm);
     select.focus();
