@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 from sqlmodel import SQLModel
 
 from forum.boards.models import Thread
@@ -35,6 +36,15 @@ class StorySet(BaseModel):
     outcome_value: int | float | str = Field(
         description="The measured outcome: a number, or a string holding one (\"1,200\", \"-12.5\")")
     outcome_unit: str = Field(description=f"At most {MAX_UNIT} characters")
+
+    @field_validator("outcome_value", mode="before")
+    @classmethod
+    def _number_or_text(cls, value: object) -> object:
+        # Without this, true, null or a list would be answered with the first
+        # member of the union that refused it ("outcome_value.int: …").
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise PydanticCustomError("number_or_text", "give the measured outcome as a number, such as 42 or 12.5")
+        return value
 
 
 class TrackCreate(BaseModel):
