@@ -505,3 +505,35 @@ def test_a_hidden_threads_step_is_left_out_for_members_and_cannot_be_marked(clie
     other = new_track(client, mod_token, title="Another")
     error = assert_error(client.post(f"/api/v1/tracks/{other['id']}/steps", json={"thread_id": threads[1]["id"]}, headers=bearer(mod_token)), 422)
     assert error["message"] == f"There is no published thread {threads[1]['id']}."
+
+
+def test_openapi_describes_the_pillar_shapes_as_returned(client: TestClient, token: str, mod_token: str):
+    from tests.api.test_api import _resolve
+
+    document = client.get("/api/v1/openapi.json").json()
+
+    def fields(name: str) -> tuple[set[str], set[str]]:
+        schema = _resolve(document, f"#/components/schemas/{name}")
+        return set(schema["properties"]), set(schema.get("required", []))
+
+    made = new_thread(client, token, board="showcase")
+    resource = put(client, f"/api/v1/threads/{made['id']}/resource", {"kind": "guide", "url": "https://example.org"}, token).json()
+    story = put(client, f"/api/v1/threads/{made['id']}/story", STORY, token).json()
+    track, _ = arranged(client, token, mod_token, steps=1)
+    shown = client.get(f"/api/v1/tracks/{track['id']}", headers=bearer(token)).json()
+    returned = {
+        "ResourcePublic": resource,
+        "StoryPublic": story,
+        "LibraryEntry": client.get("/api/v1/resources").json()["resources"][0],
+        "StoryEntry": client.get("/api/v1/stories").json()["stories"][0],
+        "ThreadLink": client.get("/api/v1/stories").json()["stories"][0]["thread"],
+        "TrackPublic": shown,
+        "TrackSummary": client.get("/api/v1/tracks").json()["tracks"][0],
+        "TrackProgressPublic": shown["progress"],
+        "StepPublic": shown["steps"][0],
+    }
+    for name, data in returned.items():
+        properties, required = fields(name)
+        assert properties == set(data), name
+        assert required <= set(data), name
+    assert fields("ThreadPublic")[0] >= {"resource", "story"}
