@@ -8,9 +8,12 @@ from pydantic import BaseModel
 
 from forum import __version__
 from forum.articles.schemas import ArticleImport, ArticleImportResult
-from forum.boards.schemas import BoardPublic, ResourcePublic, ThreadCreate, ThreadList, ThreadPublic
+from forum.boards.schemas import BoardPublic, ThreadCreate, ThreadList, ThreadPublic
 from forum.comments.schemas import CommentCreate, CommentList, CommentPublic
 from forum.accounts.schemas import ProfilePublic, ProfileUpdate
+from forum.pillars.schemas import (
+    Changed, ResourceList, ResourcePublic, ResourceSet, StepAdd, StoryList, StoryPublic, StorySet, TrackCreate, TrackList, TrackPublic,
+)
 from forum.rally.schemas import ConveningCreate, ConveningPublic, QuestionRelease, SlowMode
 from forum.moderation.user_api import (
     Lift, NoteCreate, NotePublic, PractitionerConfirmation, Restriction, RoleChange, UserActionResult, UserRecord,
@@ -21,6 +24,7 @@ _MODELS: list[type[BaseModel]] = [
     ArticleImport, ArticleImportResult,
     Restriction, Lift, NoteCreate, NotePublic, RoleChange, UserRecord, UserActionResult, PractitionerConfirmation,
     ProfilePublic, ProfileUpdate, ConveningCreate, ConveningPublic, QuestionRelease, SlowMode,
+    StoryPublic, ResourceSet, StorySet, ResourceList, StoryList, TrackCreate, StepAdd, TrackList, TrackPublic, Changed,
 ]
 
 
@@ -157,6 +161,7 @@ def build_openapi(base_url: str) -> dict[str, Any]:
     paths.update(_embed_paths())
     paths.update(_guard_paths())
     paths.update(_rally_paths())
+    paths.update(_pillar_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "forum API", "version": __version__, "description": "Boards, threads and comments of a forum instance."},
@@ -452,4 +457,121 @@ def _rally_paths() -> dict[str, Any]:
             "security": _AUTH,
             "responses": {"200": one, **_WRITE_ERRORS},
         }},
+    }
+
+
+def _pillar_paths() -> dict[str, Any]:
+    from forum.pillars.models import ResourceKind
+
+    thread = "/api/v1/threads/{thread_id}"
+    track = "/api/v1/tracks/{track_id}"
+    step = track + "/steps/{thread_id}"
+    curators = "a moderator of the thread's board, or its author while the thread is published"
+    changed = _json(_ref(Changed), "Done (changed: whether there was anything to clear)")
+    one_track = _json(_ref(TrackPublic), "The track as the viewer now sees it")
+
+    def body(model: type[BaseModel]) -> dict[str, Any]:
+        return {"required": True, "content": {"application/json": {"schema": _ref(model)}}}
+
+    return {
+        thread + "/resource": {
+            "put": {
+                "summary": f"Mark the thread as an Arm resource, or change it ({curators}): a kind and an http(s) link",
+                "operationId": "setThreadResource",
+                "parameters": [_path_id("thread_id")],
+                "security": _AUTH,
+                "requestBody": body(ResourceSet),
+                "responses": {"200": _json(_ref(ResourcePublic), "The thread's resource"), **_WRITE_ERRORS},
+            },
+            "delete": {
+                "summary": f"The thread is no longer a resource ({curators})",
+                "operationId": "clearThreadResource",
+                "parameters": [_path_id("thread_id")],
+                "security": _AUTH,
+                "responses": {"200": changed, **_WRITE_ERRORS},
+            },
+        },
+        thread + "/story": {
+            "put": {
+                "summary": f"Give the thread a Showcase story card, or change it ({curators}); a card that may "
+                           "identify a patient is refused with the guard's reason (422)",
+                "operationId": "setThreadStory",
+                "parameters": [_path_id("thread_id")],
+                "security": _AUTH,
+                "requestBody": body(StorySet),
+                "responses": {"200": _json(_ref(StoryPublic), "The thread's story card"), **_WRITE_ERRORS},
+            },
+            "delete": {
+                "summary": f"Take the thread's story card away ({curators})",
+                "operationId": "clearThreadStory",
+                "parameters": [_path_id("thread_id")],
+                "security": _AUTH,
+                "responses": {"200": changed, **_WRITE_ERRORS},
+            },
+        },
+        "/api/v1/resources": {"get": {
+            "summary": "Arm's resource library, newest first: resources on threads the viewer can see (as /b/arm)",
+            "operationId": "listResources",
+            "parameters": [{"name": "kind", "in": "query", "required": False,
+                            "schema": {"type": "string", "enum": list(ResourceKind)}}],
+            "responses": {"200": _json(_ref(ResourceList), "The library"),
+                          "422": {"$ref": "#/components/responses/Invalid"}, **_ERRORS},
+        }},
+        "/api/v1/stories": {"get": {
+            "summary": "Showcase's story cards, newest first: cards on threads the viewer can see (as /b/showcase)",
+            "operationId": "listStories",
+            "responses": {"200": _json(_ref(StoryList), "The card grid"), **_ERRORS},
+        }},
+        "/api/v1/tracks": {
+            "get": {
+                "summary": "Educate's tracks with their step counts and, for a logged-in viewer, their own progress",
+                "operationId": "listTracks",
+                "responses": {"200": _json(_ref(TrackList), "The tracks in the order they were made"), **_ERRORS},
+            },
+            "post": {
+                "summary": "Create a track (moderators of the Educate board)",
+                "operationId": "createTrack",
+                "security": _AUTH,
+                "requestBody": body(TrackCreate),
+                "responses": {"201": _json(_ref(TrackPublic), "The new track, with no steps yet"), **_WRITE_ERRORS},
+            },
+        },
+        track: {"get": {
+            "summary": "A track with its steps in order (threads the viewer cannot see are left out, and the rest numbered 1..n)",
+            "operationId": "getTrack",
+            "parameters": [_path_id("track_id")],
+            "responses": {"200": one_track, **_ERRORS},
+        }},
+        track + "/steps": {"post": {
+            "summary": "Append a published thread as the track's last step (moderators of the Educate board); "
+                       "a thread already in the track stays where it is",
+            "operationId": "addTrackStep",
+            "parameters": [_path_id("track_id")],
+            "security": _AUTH,
+            "requestBody": body(StepAdd),
+            "responses": {"200": one_track, "409": _json(_ref("Error"), "The track is full"), **_WRITE_ERRORS},
+        }},
+        step: {"delete": {
+            "summary": "Remove a thread from the track, renumbering the rest (moderators of the Educate board)",
+            "operationId": "removeTrackStep",
+            "parameters": [_path_id("track_id"), _path_id("thread_id")],
+            "security": _AUTH,
+            "responses": {"200": one_track, **_WRITE_ERRORS},
+        }},
+        step + "/done": {
+            "post": {
+                "summary": "Mark a step done for yourself (members; repeating is harmless)",
+                "operationId": "markTrackStepDone",
+                "parameters": [_path_id("track_id"), _path_id("thread_id")],
+                "security": _AUTH,
+                "responses": {"200": one_track, **_WRITE_ERRORS},
+            },
+            "delete": {
+                "summary": "Mark a step not done again",
+                "operationId": "markTrackStepNotDone",
+                "parameters": [_path_id("track_id"), _path_id("thread_id")],
+                "security": _AUTH,
+                "responses": {"200": one_track, **_WRITE_ERRORS},
+            },
+        },
     }

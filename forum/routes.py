@@ -26,6 +26,8 @@ from forum.moderation import views as moderation
 from forum.moderation import user_api, user_views
 from forum.paths import STATIC_DIR
 from forum.phi import api as phi_api
+from forum.pillars import api as pillars_api
+from forum.pillars import track_api
 from forum.pillars import track_views as tracks
 from forum.pillars import views as pillars
 from forum.rally import api as rally_api
@@ -132,6 +134,18 @@ def build_routes() -> list[BaseRoute]:
         Route("/api/v1/threads/{thread_id:id}/comments", comments_api.list_comments_api, methods=["GET"]),
         Route("/api/v1/threads/{thread_id:id}/comments", comments_api.create_comment_api, methods=["POST"]),
         Route("/api/v1/threads/{thread_id:id}/convenings", rally_api.create_convening_api, methods=["POST"]),
+        Route("/api/v1/threads/{thread_id:id}/resource", pillars_api.set_resource_api, methods=["PUT"]),
+        Route("/api/v1/threads/{thread_id:id}/resource", pillars_api.clear_resource_api, methods=["DELETE"]),
+        Route("/api/v1/threads/{thread_id:id}/story", pillars_api.set_story_api, methods=["PUT"]),
+        Route("/api/v1/threads/{thread_id:id}/story", pillars_api.clear_story_api, methods=["DELETE"]),
+        Route("/api/v1/resources", pillars_api.resource_library_api),
+        Route("/api/v1/stories", pillars_api.story_grid_api),
+        Route("/api/v1/tracks", track_api.list_tracks_api, methods=["GET"]),
+        Route("/api/v1/tracks", track_api.create_track_api, methods=["POST"]),
+        Route("/api/v1/tracks/{track_id:id}", track_api.get_track_api),
+        Route("/api/v1/tracks/{track_id:id}/steps", track_api.add_step_api, methods=["POST"]),
+        Route("/api/v1/tracks/{track_id:id}/steps/{thread_id:id}", track_api.remove_step_api, methods=["DELETE"]),
+        Route("/api/v1/tracks/{track_id:id}/steps/{thread_id:id}/done", track_api.mark_step_api, methods=["POST", "DELETE"]),
         Route("/api/v1/convenings/{convening_id:id}", rally_api.get_convening_api),
         Route("/api/v1/convenings/{convening_id:id}/rsvp", rally_api.rsvp_api, methods=["POST", "DELETE"]),
         Route("/api/v1/convenings/{convening_id:id}/release", rally_api.release_api, methods=["POST"]),

@@ -15,7 +15,8 @@ from forum.boards.services import create_thread
 from forum.moderation.models import TargetType
 from forum.moderation.queue import held_reasons
 from forum.phi.display import findings_in
-from forum.pillars.queries import resource_for
+from forum.pillars.queries import resource_for, story_for
+from forum.pillars.schemas import resource_public, story_public
 from forum.types import Status
 from forum.web import api, client_key, int_param, parse
 
@@ -48,8 +49,8 @@ def create_thread_api(request: Request, viewer: User, payload: dict[str, Any]) -
             return JSONResponse(held, status_code=202)
     with app.db.read() as session:
         view = get_thread_view(session, viewer, thread.id)  # type: ignore[arg-type]
-    # A new thread is no resource yet; the key is there as in GET /threads/{id}.
-    return JSONResponse({**thread_public(view), "resource": None}, status_code=201, headers={"Location": f"/api/v1/threads/{thread.id}"})
+    # A new thread is no resource and has no story card yet; the keys are there as in GET /threads/{id}.
+    return JSONResponse({**thread_public(view), "resource": None, "story": None}, status_code=201, headers={"Location": f"/api/v1/threads/{thread.id}"})
 
 
 @api
@@ -57,6 +58,6 @@ def get_thread_api(request: Request, viewer: User | None, payload: None) -> Any:
     thread_id = request.path_params["thread_id"]
     with request.app.state.db.read() as session:
         data = thread_public(get_thread_view(session, viewer, thread_id))
-        resource = resource_for(session, thread_id)
-    data["resource"] = {"kind": resource.kind, "url": resource.url} if resource is not None else None
+        data["resource"] = resource_public(resource_for(session, thread_id))
+        data["story"] = story_public(story_for(session, thread_id))
     return data

@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 
 from forum.boards.models import Board
 from forum.boards.queries import ThreadSummary, ThreadView
+from forum.pillars.schemas import ResourcePublic, StoryPublic
 from forum.templating import iso
 
 
@@ -24,11 +25,6 @@ class BoardPublic(SQLModel):
     thread_count: int
 
 
-class ResourcePublic(SQLModel):
-    kind: str
-    url: str
-
-
 class ThreadPublic(SQLModel):
     id: int
     board: str
@@ -43,8 +39,10 @@ class ThreadPublic(SQLModel):
     created_at: str
     last_activity_at: str
     url: str
-    # GET /api/v1/threads/{id} only: the Arm resource the thread is marked as.
+    # GET /api/v1/threads/{id} only: the Arm resource the thread is marked as,
+    # and its Showcase story card.
     resource: ResourcePublic | None = None
+    story: StoryPublic | None = None
 
 
 class ThreadList(SQLModel):
