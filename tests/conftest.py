@@ -26,6 +26,9 @@ warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarni
 
 from starlette.testclient import TestClient  # noqa: E402
 
+from argon2 import PasswordHasher  # noqa: E402
+
+from forum.accounts.passwords import use_hasher  # noqa: E402
 from forum.app import create_app  # noqa: E402
 from forum.db import Database  # noqa: E402
 from forum.migrations import upgrade  # noqa: E402
@@ -35,6 +38,17 @@ POSTGRES_URL = os.environ.get("FORUM_TEST_POSTGRES_URL", "postgresql://postgres@
 REQUIRE_SERVICES = os.environ.get("CI", "").lower() == "true" or os.environ.get("FORUM_REQUIRE_SERVICES") == "1"
 KEEP_TABLES = {"board", "alembic_version"}
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2id at its cheapest for the suite: the production parameters cost
+    about 0.2 s a hash on this kind of machine, and the suite hashes thousands
+    of passwords. tests/accounts checks the production parameters themselves,
+    and servers the tests start as processes keep them."""
+    previous = use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    yield
+    use_hasher(previous)
 
 
 def services_required() -> bool:

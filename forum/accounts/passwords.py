@@ -10,7 +10,9 @@ from forum.errors import InvalidInput
 MIN_LENGTH = 10
 MAX_LENGTH = 1024
 
-_hasher = PasswordHasher()
+# argon2-cffi's defaults: RFC 9106's low-memory profile (argon2id, 3 passes over 64 MiB).
+DEFAULT_HASHER = PasswordHasher()
+_hasher = DEFAULT_HASHER
 
 # The handful every breach list starts with; length does the rest.
 _COMMON = frozenset(
@@ -45,6 +47,17 @@ def check_password_strength(password: str, *, email: str = "", name: str = "") -
         )
 
 
+def use_hasher(hasher: PasswordHasher) -> PasswordHasher:
+    """Hash with other parameters from now on; returns the hasher used until now.
+
+    The test suite uses cheaper parameters: it hashes thousands of passwords.
+    A hash made with other parameters still verifies, and is redone with the
+    current ones at the next login (`needs_rehash`)."""
+    global _hasher
+    previous, _hasher = _hasher, hasher
+    return previous
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
@@ -60,6 +73,14 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
-# Verifying against this when the email is unknown makes a failed login take
-# as long whether or not the account exists.
-DUMMY_HASH = _hasher.hash("not-a-real-password-but-a-timing-equaliser")
+# A hash of no one's password, made (once) with the current parameters.
+_dummy: tuple[PasswordHasher, str] | None = None
+
+
+def verify_nobody(password: str) -> None:
+    """Spend the time a real check takes, for an email with no account, so a
+    failed login takes as long whether or not the account exists."""
+    global _dummy
+    if _dummy is None or _dummy[0] is not _hasher:
+        _dummy = (_hasher, _hasher.hash("not-a-real-password-but-a-timing-equaliser"))
+    verify_password(_dummy[1], password)

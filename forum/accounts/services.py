@@ -13,10 +13,10 @@ from sqlmodel import Session
 
 from forum.accounts.models import ApiToken, User, UserSession
 from forum.accounts.passwords import (
-    DUMMY_HASH,
     check_password_strength,
     hash_password,
     needs_rehash,
+    verify_nobody,
     verify_password,
 )
 from forum.db import utcnow
@@ -97,11 +97,11 @@ def authenticate(session: Session, *, email: str, password: str) -> User | None:
     try:
         email = normalise_email(email)
     except InvalidInput:
-        verify_password(DUMMY_HASH, password)
+        verify_nobody(password)
         return None
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
-        verify_password(DUMMY_HASH, password)
+        verify_nobody(password)
         return None
     if not verify_password(user.password_hash, password):
         return None

@@ -14,7 +14,7 @@ from forum.accounts.models import User, UserSession
 from forum.accounts.services import register as register_user
 from forum.app import create_app
 from forum.boards.services import create_thread
-from tests.conftest import PASSWORD, csrf_of, form_post, make_settings, register
+from tests.conftest import PASSWORD, csrf_of, form_post, log_in, make_settings, register
 
 LOGIN_ERROR = "That email and password do not match an account."
 
@@ -94,6 +94,27 @@ def test_passwords_are_stored_as_argon2id_hashes(client, db):
         stored = session.scalar(select(User.password_hash).where(User.email == "ana@example.org"))
     assert stored.startswith("$argon2id$")
     assert PASSWORD not in stored
+
+
+def test_the_production_parameters_are_argon2s_defaults_and_a_weaker_hash_is_redone_at_login(client, db):
+    from argon2 import PasswordHasher
+    from argon2.profiles import RFC_9106_LOW_MEMORY
+
+    from forum.accounts.passwords import DEFAULT_HASHER, use_hasher
+
+    assert (DEFAULT_HASHER.time_cost, DEFAULT_HASHER.memory_cost, DEFAULT_HASHER.parallelism) == (
+        RFC_9106_LOW_MEMORY.time_cost, RFC_9106_LOW_MEMORY.memory_cost, RFC_9106_LOW_MEMORY.parallelism)
+    register(client, "ana")  # hashed with the suite's cheap parameters
+    client.cookies.clear()
+    cheap = use_hasher(DEFAULT_HASHER)
+    try:
+        log_in(client, "ana@example.org")
+    finally:
+        use_hasher(cheap)
+    with db.read() as session:
+        stored = session.scalar(select(User.password_hash).where(User.email == "ana@example.org"))
+    assert stored.startswith(f"$argon2id$v=19$m={RFC_9106_LOW_MEMORY.memory_cost},t={RFC_9106_LOW_MEMORY.time_cost},p=")
+    assert PasswordHasher().verify(stored, PASSWORD)
 
 
 def test_a_taken_email_is_refused_with_a_clear_message(client, app, db):
