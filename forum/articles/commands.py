@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import timedelta
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from forum.articles.services import Outcome, SourceReport, import_source
 from forum.settings import Settings
+
+if TYPE_CHECKING:  # the importer (trafilatura and the rest) loads only for `forum seed`
+    from forum.articles.services import Outcome, SourceReport
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -55,6 +57,7 @@ def _outcome_line(outcome: Outcome) -> str:
 
 def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     from forum.articles.fetch import HttpFetcher
+    from forum.articles.services import import_source
     from forum.boards.queries import get_board
     from forum.db import Database
     from forum.migrations import upgrade
