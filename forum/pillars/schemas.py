@@ -80,9 +80,7 @@ class ThreadLink(SQLModel):
     url: str
 
 
-class LibraryEntry(SQLModel):
-    kind: str
-    url: str
+class LibraryEntry(ResourcePublic):
     updated_at: str
     thread: ThreadLink
 
@@ -91,12 +89,7 @@ class ResourceList(SQLModel):
     resources: list[LibraryEntry]
 
 
-class StoryEntry(SQLModel):
-    organisation: str
-    goal: str
-    action: str
-    outcome_value: float
-    outcome_unit: str
+class StoryEntry(StoryPublic):
     updated_at: str
     thread: ThreadLink
 
